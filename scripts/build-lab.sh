@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Builds the lab's real binaries from the Go module proxy, cached by version outside the repo.
+# Kubernetes' own go.mod replaces its staging modules with local paths, so it cannot be
+# `go install`ed; we build it as a dependency of a throwaway module whose replaces point
+# each staging module at its published v0.Y.Z release (see ../shared/research/realk8s.md).
+set -euo pipefail
+
+KUBE_VERSION=${KUBE_VERSION:-v1.35.4}
+KWOK_VERSION=${KWOK_VERSION:-v0.8.0}
+ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
+# Istio's tags are not semver, so the module proxy only knows pseudo-versions, and the registry
+# we reach serves no tagged release commit. This is release-1.31 after 1.31.0-rc.0 (2026-08-27):
+# the one Istio commit it serves whose own istio.io/api, client-go and Envoy pins it serves too,
+# so it builds with no overrides. It reports itself as 1.31.0.
+ISTIO_VERSION=${ISTIO_VERSION:-1.31.0}
+ISTIO_MODULE_VERSION=${ISTIO_MODULE_VERSION:-v0.0.0-20260827124520-eed52ebb66ad}
+# Optional "module=module@version" overrides for an Istio commit whose pins the registry refuses.
+ISTIO_REPLACES=${ISTIO_REPLACES:-}
+
+CACHE=${MESHFED_CACHE:-$HOME/.cache/meshfed}
+ONLY=${1:-all}   # all | kube | kwok | etcd | istio
+
+log() { printf '[lab build] %s\n' "$*" >&2; }
+command -v go >/dev/null || { log "no Go toolchain on PATH: install Go >= 1.25"; exit 1; }
+export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
+
+have() { for b in "$@"; do [ -x "$b" ] || return 1; done; }
+
+build_kube() {
+  local out=$CACHE/kubernetes-$KUBE_VERSION bin=$CACHE/kubernetes-$KUBE_VERSION/bin
+  have "$bin/kube-apiserver" "$bin/kube-controller-manager" "$bin/kube-scheduler" "$bin/kubectl" && { log "kubernetes $KUBE_VERSION cached"; return; }
+  local sv=v0.${KUBE_VERSION#v1.} minor; minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
+  mkdir -p "$out/mod" "$bin"; cd "$out/mod"
+  [ -f go.mod ] || go mod init local.invalid/meshfed-lab-kube >/dev/null 2>&1
+  log "kubernetes $KUBE_VERSION: resolving modules"
+  local gomod; gomod=$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[^[:space:]]*\)[[:space:]]*=>[[:space:]]*\./staging/.*#\1#p' "$gomod"); do
+    go mod edit -replace="$m=$m@$sv"
+  done
+  grep -q '^godebug' go.mod || { grep '^godebug' "$gomod" >> go.mod || true; }
+  go get "k8s.io/kubernetes@$KUBE_VERSION" >/dev/null 2>&1 || go get "k8s.io/kubernetes@$KUBE_VERSION"
+  local ldf="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldf="$ldf -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+  done
+  for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    [ -x "$bin/$c" ] && continue
+    log "kubernetes $KUBE_VERSION: building $c"
+    go build -trimpath -ldflags "$ldf" -o "$bin/$c.tmp" "k8s.io/kubernetes/cmd/$c"
+    mv "$bin/$c.tmp" "$bin/$c"
+  done
+  "$bin/kube-apiserver" --version >&2
+}
+
+build_kwok() {
+  local bin=$CACHE/kwok-$KWOK_VERSION/bin stages=$CACHE/kwok-$KWOK_VERSION/stages
+  # The stages are kwok's "fast" set: kustomize/stage/fast is only a kustomization that points
+  # at these files, and kwok's --config takes plain files, so we copy the files themselves.
+  local want="node-initialize.yaml node-heartbeat-with-lease.yaml pod-ready.yaml pod-complete.yaml pod-delete.yaml"
+  local have_stages=1 f; for f in $want; do [ -f "$stages/$f" ] || have_stages=0; done
+  have "$bin/kwok" && [ $have_stages = 1 ] && { log "kwok $KWOK_VERSION cached"; return; }
+  mkdir -p "$bin" "$stages"
+  if ! have "$bin/kwok"; then
+    log "kwok $KWOK_VERSION: building"
+    GOBIN=$bin GOFLAGS= go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  fi
+  local dir; dir=$(GOFLAGS= go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  rm -f "$stages"/*.yaml
+  cp "$dir"/kustomize/stage/node/fast/node-initialize.yaml \
+     "$dir"/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+     "$dir"/kustomize/stage/pod/fast/pod-ready.yaml "$dir"/kustomize/stage/pod/fast/pod-complete.yaml \
+     "$dir"/kustomize/stage/pod/fast/pod-delete.yaml "$stages/"
+  chmod -R u+w "$stages"
+}
+
+build_etcd() {
+  local out=$CACHE/etcd-$ETCD_VERSION bin=$CACHE/etcd-$ETCD_VERSION/bin
+  have "$bin/etcd" && { log "etcd $ETCD_VERSION cached"; return; }
+  mkdir -p "$out/mod" "$bin"; cd "$out/mod"
+  [ -f go.mod ] || go mod init local.invalid/meshfed-lab-etcd >/dev/null 2>&1
+  log "etcd $ETCD_VERSION: building"
+  go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+  go build -trimpath -ldflags "-s -w" -o "$bin/etcd.tmp" go.etcd.io/etcd/server/v3
+  mv "$bin/etcd.tmp" "$bin/etcd"
+}
+
+build_istio() {
+  local out=$CACHE/istio-$ISTIO_VERSION bin=$CACHE/istio-$ISTIO_VERSION/bin
+  have "$bin/istioctl" "$bin/pilot-discovery" && { log "istio $ISTIO_VERSION cached"; return; }
+  mkdir -p "$out/mod" "$bin"; cd "$out/mod"
+  [ -f go.mod ] || go mod init local.invalid/meshfed-lab-istio >/dev/null 2>&1
+  log "istio $ISTIO_VERSION ($ISTIO_MODULE_VERSION): resolving modules"
+  local r; for r in $ISTIO_REPLACES; do go mod edit -replace="$r"; done
+  go get "istio.io/istio@$ISTIO_MODULE_VERSION"
+  local ldf="-s -w"
+  for kv in buildVersion=$ISTIO_VERSION buildGitRevision=${ISTIO_MODULE_VERSION##*-} buildStatus=Clean buildTag=$ISTIO_VERSION buildHub=docker.io/istio; do
+    ldf="$ldf -X istio.io/istio/pkg/version.$kv"
+  done
+  for p in istioctl/cmd/istioctl pilot/cmd/pilot-discovery; do
+    local name=${p##*/}
+    [ -x "$bin/$name" ] && continue
+    log "istio $ISTIO_VERSION: building $name"
+    go build -trimpath -ldflags "$ldf" -o "$bin/$name.tmp" "istio.io/istio/$p"
+    mv "$bin/$name.tmp" "$bin/$name"
+  done
+}
+
+case $ONLY in
+  all) build_etcd; build_kwok; build_kube; build_istio ;;
+  kube) build_kube ;; kwok) build_kwok ;; etcd) build_etcd ;; istio) build_istio ;;
+  *) log "unknown part '$ONLY' (all|kube|kwok|etcd|istio)"; exit 64 ;;
+esac
+log "done"

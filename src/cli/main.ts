@@ -1,0 +1,83 @@
+import { Command, CommanderError, Option } from 'commander';
+import { certsCommand } from './commands/certs.js';
+import { planCommand } from './commands/plan.js';
+import { renderCommand } from './commands/render.js';
+import { schemaCommand } from './commands/schema.js';
+import { validateCommand } from './commands/validate.js';
+import { registerLabCommands } from './commands/lab.js';
+import { CommandExit, EXIT, isUserFacingError } from './exit.js';
+import { processIo, type Io } from './io.js';
+
+const fileOption = () => new Option('-f, --file <mesh.yaml>', 'the mesh file').default('mesh.yaml');
+const outputOption = (choices = ['text', 'json', 'yaml']) => new Option('-o, --output <format>', 'output format').choices(choices).default('text');
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('meshfed')
+    .description('Build and run multi-cluster Istio service meshes from one mesh.yaml')
+    .option('-q, --quiet', 'print only errors and data')
+    .option('-v, --verbose', 'print more detail')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  program.hook('preAction', (cmd) => {
+    const g = cmd.optsWithGlobals<{ quiet?: boolean; verbose?: boolean }>();
+    io.quiet = !!g.quiet;
+    io.verbose = !!g.verbose;
+  });
+
+  program
+    .command('validate')
+    .description('check the mesh file; every problem with file:line:column and a hint (exit 65 on errors)')
+    .addOption(fileOption())
+    .addOption(outputOption(['text', 'json']))
+    .action((o: { file: string; output: string }) => validateCommand(o, io));
+  program
+    .command('plan')
+    .description('roles, networks, gateways, the remote secret matrix and the ordered steps')
+    .addOption(fileOption())
+    .addOption(outputOption())
+    .action((o: { file: string; output: string }) => planCommand(o, io));
+  program
+    .command('certs')
+    .description('create the root CA (stays local) and one intermediate CA per cluster; report expiry')
+    .addOption(fileOption())
+    .option('--rotate <cluster...>', 're-issue these clusters\' intermediates under the same root', [])
+    .addOption(outputOption(['text', 'json']))
+    .action((o: { file: string; rotate: string[]; output: string }) => certsCommand(o, io));
+  program
+    .command('render')
+    .description('write every manifest per cluster, in apply order, deterministically')
+    .addOption(fileOption())
+    .requiredOption('-o, --out <dir>', 'output folder', 'out')
+    .option('--include-secrets', 'also render the cacerts Secret (holds the intermediate key; written 0600)', false)
+    .action((o: { file: string; out: string; includeSecrets: boolean }) => renderCommand(o, io));
+  program
+    .command('schema')
+    .description('print the JSON Schema of the mesh file (for editors)')
+    .action(() => schemaCommand(io));
+  registerLabCommands(program, io);
+  return program;
+}
+
+/** The one error boundary: turns every failure into a message and an exit code. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommandExit) return e.exitCode;
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (isUserFacingError(e)) {
+      io.err(`error ${e.code}: ${e.message}\n  hint: ${e.hint}\n`);
+      const cause = (e as { cause?: unknown }).cause;
+      return cause === 'unreachable' ? EXIT.unreachable : EXIT.unexpected;
+    }
+    io.err(`unexpected error: ${e instanceof Error ? (io.verbose ? e.stack ?? e.message : e.message) : String(e)}\n  hint: this is a bug in meshfed; rerun with --verbose and report it\n`);
+    return EXIT.unexpected;
+  }
+}

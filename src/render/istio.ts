@@ -1,0 +1,70 @@
+import type { ClusterPlan, Plan } from '../plan/index.js';
+import { deepMerge } from './yaml.js';
+
+type Obj = Record<string, unknown>;
+
+/** Placeholder for a gateway address only known once the LoadBalancer has assigned it. */
+export const addressPlaceholder = (cluster: string): string => `\${EASTWEST_ADDRESS_${cluster.toUpperCase().replace(/-/g, '_')}}`;
+
+export interface RenderInputs {
+  /** Live east-west gateway addresses by cluster (from apply); override planned ones. */
+  gatewayAddresses?: Record<string, string>;
+}
+
+export function remotePilotAddress(plan: Plan, c: ClusterPlan, inputs: RenderInputs): { value: string; known: boolean } {
+  const live = inputs.gatewayAddresses?.[c.primary];
+  if (live) return { value: live, known: true };
+  if (c.remotePilotAddress) return { value: c.remotePilotAddress, known: true };
+  return { value: addressPlaceholder(c.primary), known: false };
+}
+
+/** meshfed's own install values for a cluster; the user's overlay goes underneath. */
+function globalValues(plan: Plan, c: ClusterPlan, inputs: RenderInputs): Obj {
+  const global: Obj = { meshID: plan.mesh.meshID };
+  if (c.role === 'remote') global['configCluster'] = true;
+  global['multiCluster'] = { clusterName: c.name };
+  if (c.network) global['network'] = c.network;
+  if (c.role === 'remote') global['remotePilotAddress'] = remotePilotAddress(plan, c, inputs).value;
+  return global;
+}
+
+function userValues(plan: Plan): Obj {
+  return (plan.mesh.istio.values ?? {}) as Obj;
+}
+
+/** The IstioOperator `istioctl install -f` takes for this cluster (seed 000's cluster0N.yaml). */
+export function istioOperator(plan: Plan, c: ClusterPlan, inputs: RenderInputs): Obj {
+  const spec: Obj = {};
+  if (plan.mesh.istio.revision) spec['revision'] = plan.mesh.istio.revision;
+  if (plan.mesh.istio.meshConfig) spec['meshConfig'] = plan.mesh.istio.meshConfig;
+  if (c.role === 'remote') spec['profile'] = 'remote';
+  const ours: Obj = {};
+  if (c.role === 'remote') ours['istiodRemote'] = { injectionPath: c.injectionPath };
+  ours['global'] = globalValues(plan, c, inputs);
+  // Seed 000 passes --set values.pilot.env.EXTERNAL_ISTIOD=true; the file carries it instead so
+  // the install is reproducible from the file alone.
+  if (c.externalIstiod) ours['pilot'] = { env: { EXTERNAL_ISTIOD: true } };
+  spec['values'] = deepMerge(userValues(plan), ours);
+  return { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', spec };
+}
+
+/** Values for the `istio/base` chart. */
+export function helmBaseValues(plan: Plan, c: ClusterPlan): Obj {
+  const v: Obj = {};
+  if (c.role === 'remote') v['profile'] = 'remote';
+  if (plan.mesh.istio.revision) v['defaultRevision'] = plan.mesh.istio.revision;
+  return v;
+}
+
+/** Values for the `istio/istiod` chart (the `remote` profile on remotes, Istio >= 1.24). */
+export function helmIstiodValues(plan: Plan, c: ClusterPlan, inputs: RenderInputs): Obj {
+  const ours: Obj = {};
+  if (c.role === 'remote') ours['profile'] = 'remote';
+  if (plan.mesh.istio.revision) ours['revision'] = plan.mesh.istio.revision;
+  const global = globalValues(plan, c, inputs);
+  if (c.externalIstiod) global['externalIstiod'] = true;
+  ours['global'] = global;
+  if (c.role === 'remote') ours['istiodRemote'] = { injectionPath: c.injectionPath };
+  if (plan.mesh.istio.meshConfig) ours['meshConfig'] = plan.mesh.istio.meshConfig;
+  return deepMerge(userValues(plan), ours);
+}

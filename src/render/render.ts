@@ -1,0 +1,97 @@
+import type { ClusterPlan, Plan } from '../plan/index.js';
+import { cacertsSecret, namespace, remoteReader, routesScript, type CaCertFiles } from './cluster.js';
+import { exposeIstiod, exposeServices } from './expose.js';
+import { eastWestGatewayOperator, helmGatewayValues } from './gateway.js';
+import { helmBaseValues, helmIstiodValues, istioOperator, remotePilotAddress, type RenderInputs } from './istio.js';
+import { comment, toYaml, toYamlDocuments } from './yaml.js';
+
+export interface RenderedFile {
+  /** Relative to the output folder, e.g. `cluster01/20-istio.yaml`. */
+  path: string;
+  content: string;
+  /** 0o600 for files holding keys. */
+  mode: number;
+}
+
+export interface RenderOptions extends RenderInputs {
+  /** Intermediate CA files by cluster; given only with --include-secrets. */
+  cacerts?: Record<string, CaCertFiles>;
+}
+
+export interface RenderResult {
+  files: RenderedFile[];
+  /** Things a reader must act on (e.g. a gateway address only known after apply). */
+  notes: string[];
+}
+
+const HEADER = 'Rendered by meshfed from the mesh file; do not edit (change mesh.yaml and render again).';
+
+function istioFiles(plan: Plan, c: ClusterPlan, opts: RenderOptions): RenderedFile[] {
+  const ctx = c.context;
+  if (plan.mesh.istio.installer === 'istioctl') {
+    return [{ path: `${c.name}/20-istio.yaml`, mode: 0o644, content: comment([HEADER, `istioctl install -y --context=${ctx} -f 20-istio.yaml`]) + toYaml(istioOperator(plan, c, opts)) }];
+  }
+  const helm = (chart: string, release: string, file: string) => `helm upgrade --install ${release} istio/${chart} -n istio-system --kube-context ${ctx} -f ${file}`;
+  return [
+    { path: `${c.name}/20-helm-base.values.yaml`, mode: 0o644, content: comment([HEADER, helm('base', 'istio-base', '20-helm-base.values.yaml')]) + toYaml(helmBaseValues(plan, c)) },
+    { path: `${c.name}/21-helm-istiod.values.yaml`, mode: 0o644, content: comment([HEADER, helm('istiod', 'istiod', '21-helm-istiod.values.yaml')]) + toYaml(helmIstiodValues(plan, c, opts)) },
+  ];
+}
+
+function gatewayFiles(plan: Plan, c: ClusterPlan): RenderedFile[] {
+  if (!c.eastWestGateway) return [];
+  if (plan.mesh.istio.installer === 'istioctl') {
+    return [{ path: `${c.name}/30-eastwest-gateway.yaml`, mode: 0o644, content: comment([HEADER, `istioctl install -y --context=${c.context} -f 30-eastwest-gateway.yaml`]) + toYaml(eastWestGatewayOperator(plan, c)) }];
+  }
+  return [
+    {
+      path: `${c.name}/30-helm-gateway.values.yaml`,
+      mode: 0o644,
+      content: comment([HEADER, `helm upgrade --install istio-eastwestgateway istio/gateway -n istio-system --kube-context ${c.context} -f 30-helm-gateway.values.yaml`]) + toYaml(helmGatewayValues(plan, c)),
+    },
+  ];
+}
+
+function clusterFiles(plan: Plan, c: ClusterPlan, opts: RenderOptions, notes: string[]): RenderedFile[] {
+  const files: RenderedFile[] = [];
+  const kubectl = (file: string) => `kubectl apply --context=${c.context} -f ${file}`;
+  files.push({ path: `${c.name}/00-namespace.yaml`, mode: 0o644, content: comment([HEADER, kubectl('00-namespace.yaml')]) + toYaml(namespace(c)) });
+  const ca = opts.cacerts?.[c.name];
+  if (ca) {
+    files.push({ path: `${c.name}/10-cacerts.yaml`, mode: 0o600, content: comment([HEADER, 'Holds the intermediate CA private key: keep this file secret.']) + toYaml(cacertsSecret(ca)) });
+  } else {
+    files.push({
+      path: `${c.name}/10-cacerts.txt`,
+      mode: 0o644,
+      content: [
+        'The cacerts Secret is not rendered by default: it holds the intermediate CA key.',
+        `meshfed apply creates it in istio-system of ${c.name} from ${plan.mesh.trust.rootDir}/${c.name}/`,
+        '(ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem) before Istio is installed.',
+        'To render it here instead, run: meshfed render --include-secrets (files are written 0600).',
+        '',
+      ].join('\n'),
+    });
+  }
+  if (c.role === 'remote' && !remotePilotAddress(plan, c, opts).known)
+    notes.push(`${c.name}/20-*: remotePilotAddress is a placeholder until ${c.primary}'s east-west gateway has an address; set loadBalancerPool or eastWestGatewayAddress on ${c.primary} to render it, or let meshfed apply fill it in`);
+  files.push(...istioFiles(plan, c, opts), ...gatewayFiles(plan, c));
+  if (c.eastWestGateway?.exposesIstiod) files.push({ path: `${c.name}/40-expose-istiod.yaml`, mode: 0o644, content: toYamlDocuments(exposeIstiod(plan), comment([HEADER, kubectl('40-expose-istiod.yaml')])) });
+  if (c.eastWestGateway?.exposesServices) files.push({ path: `${c.name}/41-expose-services.yaml`, mode: 0o644, content: comment([HEADER, kubectl('41-expose-services.yaml')]) + toYaml(exposeServices()) });
+  if (c.watchedBy.length > 0)
+    files.push({
+      path: `${c.name}/50-remote-reader.yaml`,
+      mode: 0o644,
+      content: toYamlDocuments(remoteReader(), comment([HEADER, `Lets ${c.watchedBy.join(', ')} watch this cluster; meshfed apply turns its token into istio-remote-secret-${c.name} there.`])),
+    });
+  if (plan.routes.some((r) => r.on === c.name)) files.push({ path: `${c.name}/90-routes.sh`, mode: 0o755, content: routesScript(c, plan.routes) });
+  return files;
+}
+
+/** Every manifest of the mesh, per cluster, in apply order. Pure and deterministic. */
+export function renderMesh(plan: Plan, opts: RenderOptions = {}): RenderResult {
+  const notes: string[] = [];
+  const files = plan.clusters.flatMap((c) => clusterFiles(plan, c, opts, notes));
+  files.push({ path: 'plan.json', mode: 0o644, content: JSON.stringify(plan, null, 2) + '\n' });
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, notes };
+}

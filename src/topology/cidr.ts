@@ -1,0 +1,73 @@
+import ipaddr from 'ipaddr.js';
+
+export interface Cidr {
+  text: string;
+  family: 'ipv4' | 'ipv6';
+  /** First and last address as big integers, for overlap checks across both families. */
+  first: bigint;
+  last: bigint;
+}
+
+function toBig(bytes: number[]): bigint {
+  return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+}
+
+export function parseCidr(text: string): Cidr | undefined {
+  if (!text.includes('/')) return undefined;
+  try {
+    const [addr, bits] = ipaddr.parseCIDR(text);
+    const bytes = addr.toByteArray();
+    const width = bytes.length * 8;
+    const base = toBig(bytes);
+    const hostBits = BigInt(width - bits);
+    const mask = (1n << hostBits) - 1n;
+    const first = base & ~mask;
+    return { text, family: addr.kind(), first, last: first | mask };
+  } catch {
+    return undefined;
+  }
+}
+
+export function overlaps(a: Cidr, b: Cidr): boolean {
+  return a.family === b.family && a.first <= b.last && b.first <= a.last;
+}
+
+export function parseAddress(text: string): { family: 'ipv4' | 'ipv6'; value: bigint } | undefined {
+  if (!ipaddr.isValid(text)) return undefined;
+  const a = ipaddr.parse(text);
+  return { family: a.kind(), value: toBig(a.toByteArray()) };
+}
+
+export function contains(c: Cidr, address: string): boolean {
+  const a = parseAddress(address);
+  return !!a && a.family === c.family && a.value >= c.first && a.value <= c.last;
+}
+
+function fromBig(value: bigint, family: 'ipv4' | 'ipv6'): string {
+  const n = family === 'ipv4' ? 4 : 16;
+  const bytes: number[] = [];
+  for (let i = n - 1; i >= 0; i--) bytes.push(Number((value >> BigInt(i * 8)) & 0xffn));
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+/** The n-th address of a range (0 = the range's first address). */
+export function nthAddress(c: Cidr, n: number): string | undefined {
+  const v = c.first + BigInt(n);
+  return v > c.last ? undefined : fromBig(v, c.family);
+}
+
+/**
+ * First usable host of a pool: skips the network address when the range is wide enough to
+ * have one (seed 000's MetalLB gave its first gateway 172.18.11.1 from 172.18.11.0/24).
+ */
+export function firstHost(c: Cidr): string | undefined {
+  return c.last - c.first >= 2n ? nthAddress(c, 1) : nthAddress(c, 0);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (!ipaddr.isValid(h)) return false;
+  const a = ipaddr.process(h);
+  return a.range() === 'loopback';
+}
