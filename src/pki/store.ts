@@ -1,0 +1,271 @@
+import { join } from 'node:path';
+import { chainProblem, createIntermediateCA, createRootCA, daysUntilExpiry, expiryStatus, inspectCertificate } from './ca.js';
+import { PKI_ERROR_CODES, PkiError } from './errors.js';
+import { CERT_MODE, ensureDir, fileMode, KEY_MODE, readIfExists, writeFileAtomic } from './files.js';
+import { keyMatchesCertificate, parsePrivateKey } from './keys.js';
+import { certificateBlocks } from './pem.js';
+import type {
+  CaDeps,
+  CertificateAuthority,
+  ClusterAction,
+  EnsureTrustRequest,
+  ExpiryEntry,
+  IntermediateBundle,
+  TrustReport,
+} from './types.js';
+import { assertClusterList, assertClusterName, resolveTrustOptions } from './validate.js';
+
+// File names exactly as istio/tools/certs writes them; istiod's cacerts secret uses the same keys.
+export const ROOT_CERT_FILE = 'root-cert.pem';
+export const ROOT_KEY_FILE = 'root-key.pem';
+export const BUNDLE_FILES = {
+  caCert: 'ca-cert.pem',
+  caKey: 'ca-key.pem',
+  rootCert: 'root-cert.pem',
+  certChain: 'cert-chain.pem',
+} as const;
+
+type RootState = { kind: 'absent' } | { kind: 'present'; ca: CertificateAuthority };
+type BundleState =
+  | { kind: 'absent' }
+  | { kind: 'partial'; missing: string[] }
+  | { kind: 'present'; bundle: IntermediateBundle };
+
+function assertCaCertificate(certPem: string, path: string): void {
+  const count = certificateBlocks(certPem).length;
+  if (count !== 1) {
+    throw new PkiError(
+      count === 0 ? PKI_ERROR_CODES.malformedPem : PKI_ERROR_CODES.invalidCertificate,
+      `${path} must hold exactly one PEM certificate, found ${count}`,
+      `Restore ${path} from a backup of the trust folder.`,
+      path,
+    );
+  }
+  const info = inspectCertificate(certPem);
+  if (!info.isCA) {
+    throw new PkiError(
+      PKI_ERROR_CODES.invalidCertificate,
+      `${path} is not a CA certificate (basicConstraints CA:TRUE missing)`,
+      `Restore ${path} from a backup of the trust folder.`,
+      path,
+    );
+  }
+}
+
+function assertKeyMatches(keyPem: string, certPem: string, keyPath: string, certPath: string, hint: string): void {
+  const key = parsePrivateKey(keyPem, keyPath);
+  const der = certificateBlocks(certPem)[0]?.der ?? new Uint8Array();
+  if (!keyMatchesCertificate(key, der)) {
+    throw new PkiError(PKI_ERROR_CODES.keyMismatch, `${keyPath} does not belong to ${certPath}`, hint, keyPath);
+  }
+}
+
+async function readRootState(rootDir: string): Promise<RootState> {
+  const certPath = join(rootDir, ROOT_CERT_FILE);
+  const keyPath = join(rootDir, ROOT_KEY_FILE);
+  const [certPem, keyPem] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+  if (certPem === undefined && keyPem === undefined) return { kind: 'absent' };
+  if (certPem === undefined || keyPem === undefined) {
+    const [have, missing] = certPem === undefined ? [keyPath, certPath] : [certPath, keyPath];
+    throw new PkiError(
+      PKI_ERROR_CODES.rootIncomplete,
+      `root CA is incomplete: ${have} exists but ${missing} is missing`,
+      `Restore ${missing} from your backup. Only if the root is lost for good: move ${rootDir} aside and re-run to ` +
+        'create a new root; every cluster then needs a new intermediate and a restart of its workloads.',
+      missing,
+    );
+  }
+  assertCaCertificate(certPem, certPath);
+  assertKeyMatches(keyPem, certPem, keyPath, certPath, `Restore the ${ROOT_KEY_FILE} that was created together with ${certPath}.`);
+  return { kind: 'present', ca: { certPem, keyPem } };
+}
+
+/** The root CA in `rootDir`, validated (cert is a CA, key matches it). */
+export async function loadRoot(rootDir: string): Promise<CertificateAuthority> {
+  const state = await readRootState(rootDir);
+  if (state.kind === 'absent') {
+    throw new PkiError(
+      PKI_ERROR_CODES.rootMissing,
+      `no root CA in ${rootDir} (${ROOT_CERT_FILE} and ${ROOT_KEY_FILE} are missing)`,
+      'Create the trust hierarchy first, or point at the folder that holds the mesh root.',
+      join(rootDir, ROOT_CERT_FILE),
+    );
+  }
+  return state.ca;
+}
+
+async function readBundleState(rootDir: string, cluster: string): Promise<BundleState> {
+  const dir = join(rootDir, cluster);
+  const names = [BUNDLE_FILES.caCert, BUNDLE_FILES.caKey, BUNDLE_FILES.rootCert, BUNDLE_FILES.certChain];
+  const [caCertPem, caKeyPem, rootCertPem, certChainPem] = await Promise.all(names.map((n) => readIfExists(join(dir, n))));
+  const missing = names.filter((_, i) => [caCertPem, caKeyPem, rootCertPem, certChainPem][i] === undefined);
+  if (missing.length === names.length) return { kind: 'absent' };
+  if (caCertPem === undefined || caKeyPem === undefined || rootCertPem === undefined || certChainPem === undefined) {
+    return { kind: 'partial', missing };
+  }
+  return { kind: 'present', bundle: { cluster, caCertPem, caKeyPem, rootCertPem, certChainPem } };
+}
+
+function rotateHint(rootDir: string, cluster: string): string {
+  return `Re-issue it with --rotate ${cluster} (rotate: ['${cluster}']), or delete ${join(rootDir, cluster)} and re-run.`;
+}
+
+function partialBundleError(rootDir: string, cluster: string, missing: readonly string[]): PkiError {
+  const dir = join(rootDir, cluster);
+  return new PkiError(
+    PKI_ERROR_CODES.bundleIncomplete,
+    `incomplete signing CA bundle for cluster ${cluster}: ${missing.map((m) => join(dir, m)).join(', ')} missing ` +
+      '(istiod refuses it: "incomplete signing CA bundle detected")',
+    rotateHint(rootDir, cluster),
+    join(dir, missing[0] ?? ''),
+  );
+}
+
+function assertBundle(rootDir: string, bundle: IntermediateBundle, rootCertPem: string): void {
+  const dir = join(rootDir, bundle.cluster);
+  const caCertPath = join(dir, BUNDLE_FILES.caCert);
+  assertCaCertificate(bundle.caCertPem, caCertPath);
+  const problem = chainProblem(bundle, rootCertPem);
+  if (problem !== undefined) {
+    throw new PkiError(
+      PKI_ERROR_CODES.chainMismatch,
+      `cluster ${bundle.cluster} does not chain to the root in ${rootDir}: ${problem}`,
+      rotateHint(rootDir, bundle.cluster),
+      caCertPath,
+    );
+  }
+  assertKeyMatches(bundle.caKeyPem, bundle.caCertPem, join(dir, BUNDLE_FILES.caKey), caCertPath, rotateHint(rootDir, bundle.cluster));
+}
+
+/**
+ * A cluster's `cacerts` material, validated: complete, self-consistent, and, when
+ * `rootDir` holds a root certificate, chaining to it. The root key is not needed.
+ */
+export async function readIntermediate(rootDir: string, cluster: string): Promise<IntermediateBundle> {
+  assertClusterName(cluster);
+  const state = await readBundleState(rootDir, cluster);
+  if (state.kind === 'absent') {
+    throw new PkiError(
+      PKI_ERROR_CODES.bundleMissing,
+      `no intermediate CA for cluster ${cluster} in ${join(rootDir, cluster)}`,
+      `Add ${cluster} to the mesh's clusters and create the trust hierarchy.`,
+      join(rootDir, cluster),
+    );
+  }
+  if (state.kind === 'partial') throw partialBundleError(rootDir, cluster, state.missing);
+  const rootCertPem = (await readIfExists(join(rootDir, ROOT_CERT_FILE))) ?? state.bundle.rootCertPem;
+  assertBundle(rootDir, state.bundle, rootCertPem);
+  return state.bundle;
+}
+
+async function writeRoot(rootDir: string, ca: CertificateAuthority): Promise<void> {
+  await ensureDir(rootDir);
+  // Key first: an interrupted run then leaves a key without a cert, which the next run reports.
+  await writeFileAtomic(join(rootDir, ROOT_KEY_FILE), ca.keyPem, KEY_MODE);
+  await writeFileAtomic(join(rootDir, ROOT_CERT_FILE), ca.certPem, CERT_MODE);
+}
+
+async function writeBundle(rootDir: string, bundle: IntermediateBundle): Promise<void> {
+  const dir = join(rootDir, bundle.cluster);
+  await ensureDir(dir);
+  await writeFileAtomic(join(dir, BUNDLE_FILES.caKey), bundle.caKeyPem, KEY_MODE);
+  await writeFileAtomic(join(dir, BUNDLE_FILES.caCert), bundle.caCertPem, CERT_MODE);
+  await writeFileAtomic(join(dir, BUNDLE_FILES.rootCert), bundle.rootCertPem, CERT_MODE);
+  await writeFileAtomic(join(dir, BUNDLE_FILES.certChain), bundle.certChainPem, CERT_MODE);
+}
+
+function expiryEntry(name: string, kind: ExpiryEntry['kind'], certPem: string, now: Date): ExpiryEntry {
+  const info = inspectCertificate(certPem);
+  return { name, kind, notAfter: info.notAfter, daysLeft: daysUntilExpiry(info, now), status: expiryStatus(info, now) };
+}
+
+async function keyModeWarning(path: string): Promise<string[]> {
+  const mode = await fileMode(path);
+  if (mode === undefined || (mode & 0o077) === 0) return [];
+  return [`${path} is readable by other users (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${path}`];
+}
+
+/**
+ * Makes `rootDir` hold one root CA and one intermediate per cluster, creating
+ * what is missing and keeping (byte for byte) what is there. Everything is
+ * validated before the first write, so a failing run changes nothing on disk.
+ */
+export async function ensureTrust(request: EnsureTrustRequest): Promise<TrustReport> {
+  const { rootDir, clusters } = request;
+  const options = resolveTrustOptions(request.options);
+  assertClusterList(clusters);
+  const rotate = new Set(request.rotate ?? []);
+  for (const cluster of rotate) {
+    if (!clusters.includes(cluster)) {
+      throw new PkiError(
+        PKI_ERROR_CODES.unknownRotateCluster,
+        `cannot rotate ${JSON.stringify(cluster)}: it is not one of the mesh's clusters`,
+        `Rotate one of: ${clusters.join(', ') || '(no clusters)'}.`,
+      );
+    }
+  }
+  const now = request.now ?? (() => new Date());
+  const deps: CaDeps = request.serialNumber ? { now, serialNumber: request.serialNumber } : { now };
+
+  const rootState = await readRootState(rootDir);
+  const bundleStates = new Map<string, BundleState>();
+  for (const cluster of clusters) bundleStates.set(cluster, await readBundleState(rootDir, cluster));
+
+  if (rootState.kind === 'absent') {
+    if (rotate.size > 0) {
+      throw new PkiError(
+        PKI_ERROR_CODES.rootMissing,
+        `cannot rotate ${[...rotate].join(', ')}: there is no root CA in ${rootDir}`,
+        'Rotation re-issues intermediates under the existing root. Run without rotate to create the hierarchy, ' +
+          `or point rootDir at the folder holding ${ROOT_CERT_FILE} and ${ROOT_KEY_FILE}.`,
+        join(rootDir, ROOT_CERT_FILE),
+      );
+    }
+    const orphan = clusters.find((c) => bundleStates.get(c)?.kind !== 'absent');
+    if (orphan !== undefined) {
+      throw new PkiError(
+        PKI_ERROR_CODES.rootMissing,
+        `${join(rootDir, orphan)} holds CA files but ${rootDir} has no root CA, so they cannot be trusted`,
+        `Restore ${ROOT_CERT_FILE} and ${ROOT_KEY_FILE} into ${rootDir}, or delete the cluster folders to start a new hierarchy.`,
+        join(rootDir, ROOT_CERT_FILE),
+      );
+    }
+  } else {
+    for (const [cluster, state] of bundleStates) {
+      if (rotate.has(cluster)) continue; // rotation is the fix for whatever is wrong with it
+      if (state.kind === 'partial') throw partialBundleError(rootDir, cluster, state.missing);
+      if (state.kind === 'present') assertBundle(rootDir, state.bundle, rootState.ca.certPem);
+    }
+  }
+
+  const warnings: string[] = [];
+  let root: CertificateAuthority;
+  if (rootState.kind === 'absent') {
+    root = await createRootCA(options, deps);
+    await writeRoot(rootDir, root);
+  } else {
+    root = rootState.ca;
+    warnings.push(...(await keyModeWarning(join(rootDir, ROOT_KEY_FILE))));
+  }
+
+  const results: { cluster: string; action: ClusterAction }[] = [];
+  const expiry: ExpiryEntry[] = [expiryEntry('root', 'root', root.certPem, now())];
+  for (const cluster of clusters) {
+    const state = bundleStates.get(cluster) ?? { kind: 'absent' };
+    let bundle: IntermediateBundle;
+    let action: ClusterAction;
+    if (state.kind === 'present' && !rotate.has(cluster)) {
+      bundle = state.bundle;
+      action = 'kept';
+      warnings.push(...(await keyModeWarning(join(rootDir, cluster, BUNDLE_FILES.caKey))));
+    } else {
+      bundle = await createIntermediateCA(root, cluster, options, deps);
+      await writeBundle(rootDir, bundle);
+      action = state.kind === 'absent' ? 'created' : 'rotated';
+    }
+    results.push({ cluster, action });
+    expiry.push(expiryEntry(cluster, 'intermediate', bundle.caCertPem, now()));
+  }
+
+  return { rootDir, root: { action: rootState.kind === 'absent' ? 'created' : 'kept' }, clusters: results, expiry, warnings };
+}

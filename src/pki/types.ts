@@ -1,0 +1,85 @@
+/** Key algorithms a meshfed CA can be issued with. */
+export type KeyAlgorithm = 'rsa-4096' | 'rsa-2048' | 'ecdsa-p256';
+
+export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['rsa-4096', 'rsa-2048', 'ecdsa-p256'];
+
+export interface TrustOptions {
+  readonly keyAlgorithm: KeyAlgorithm;
+  readonly rootValidityDays: number;
+  readonly intermediateValidityDays: number;
+}
+
+/** Mirrors istio/tools/certs (Makefile.selfsigned.mk): RSA 4096, 3650 days for both CAs. */
+export const DEFAULT_TRUST_OPTIONS: TrustOptions = Object.freeze({
+  keyAlgorithm: 'rsa-4096',
+  rootValidityDays: 3650,
+  intermediateValidityDays: 3650,
+});
+
+/** Outside facts the pure core needs; injected so tests are deterministic. */
+export interface CaDeps {
+  now(): Date;
+  /** Hex serial; defaults to 16 random bytes (positive). */
+  serialNumber?(): string;
+}
+
+export interface CertificateAuthority {
+  /** PEM, one certificate, newline-terminated. */
+  readonly certPem: string;
+  /** PKCS#8 PEM (`BEGIN PRIVATE KEY`). */
+  readonly keyPem: string;
+}
+
+/** The four files istiod reads from the `cacerts` secret. */
+export interface IntermediateBundle {
+  readonly cluster: string;
+  readonly caCertPem: string;
+  readonly caKeyPem: string;
+  readonly rootCertPem: string;
+  /** Intermediate certificate followed by the root certificate. */
+  readonly certChainPem: string;
+}
+
+export interface CertificateInfo {
+  readonly subject: string;
+  readonly issuer: string;
+  /** Lower-case hex without leading zero bytes. */
+  readonly serialNumber: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly isCA: boolean;
+  readonly pathLength?: number;
+  readonly dnsNames: string[];
+}
+
+export type RootAction = 'created' | 'kept';
+/** `rotated` only when a bundle (even a broken one) was replaced; a rotate of an empty folder is `created`. */
+export type ClusterAction = 'created' | 'kept' | 'rotated';
+export type ExpiryStatus = 'ok' | 'expiring' | 'expired';
+
+export interface ExpiryEntry {
+  /** `root` for the root CA, otherwise the cluster name. */
+  readonly name: string;
+  readonly kind: 'root' | 'intermediate';
+  readonly notAfter: Date;
+  readonly daysLeft: number;
+  readonly status: ExpiryStatus;
+}
+
+export interface TrustReport {
+  readonly rootDir: string;
+  readonly root: { readonly action: RootAction };
+  readonly clusters: ReadonlyArray<{ readonly cluster: string; readonly action: ClusterAction }>;
+  readonly expiry: readonly ExpiryEntry[];
+  /** Non-fatal findings, e.g. a kept key file readable by group/others. */
+  readonly warnings: readonly string[];
+}
+
+export interface EnsureTrustRequest {
+  readonly rootDir: string;
+  readonly clusters: readonly string[];
+  readonly options?: Partial<TrustOptions>;
+  readonly rotate?: readonly string[];
+  readonly now?: () => Date;
+  readonly serialNumber?: () => string;
+}
