@@ -48,7 +48,9 @@ function clusterPlan(t: Topology, c: ClusterFacts): ClusterPlan {
   if (c.role === 'remote') {
     // istiod derives the injected proxy's cluster ID and network from this path; without it a
     // remote's pods would carry the primary's identity.
-    plan.injectionPath = `/inject/cluster/${c.name}/net/${c.network || primary.network || 'network1'}`;
+    // With no network names the primary's proxies carry no network either; inventing one here
+    // would put the remote's workloads on a network of their own that no gateway serves.
+    plan.injectionPath = c.network ? `/inject/cluster/${c.name}/net/${c.network}` : `/inject/cluster/${c.name}`;
     if (primary.plannedGatewayAddress) plan.remotePilotAddress = primary.plannedGatewayAddress;
   }
   if (c.needsEastWestGateway) {

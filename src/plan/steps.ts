@@ -25,7 +25,8 @@ export function buildSteps(topology: Topology, flatNetworksNeedingRoutes: Set<st
   const byName = new Map(topology.clusters.map((c) => [c.name, c]));
 
   for (const c of topology.clusters) {
-    add('namespace', c.name, [], 'namespace istio-system with network label and control-plane annotation');
+    const marks = [topology.multiNetwork ? `network label ${c.network}` : '', c.role === 'remote' ? `controlPlaneClusters=${c.primary}` : ''].filter(Boolean);
+    add('namespace', c.name, [], `namespace istio-system${marks.length ? ` (${marks.join(', ')})` : ''}`);
     add('cacerts', c.name, [stepId('namespace', c.name)], 'cacerts Secret: intermediate CA under the shared root');
     if (c.role === 'primary') {
       add('istio', c.name, [stepId('namespace', c.name), stepId('cacerts', c.name)], `install istiod (primary${c.externalIstiod ? ', EXTERNAL_ISTIOD' : ''})`);

@@ -69,5 +69,6 @@ export function isLoopbackHost(host: string): boolean {
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (!ipaddr.isValid(h)) return false;
   const a = ipaddr.process(h);
-  return a.range() === 'loopback';
+  // 0.0.0.0 / :: name no host: a client dialling them reaches only itself.
+  return a.range() === 'loopback' || a.range() === 'unspecified';
 }

@@ -35,6 +35,10 @@ export function checkRules(mesh: MeshFile, doc: SourceDocument): Diagnostic[] {
 
   const byName = new Map<string, number>();
   const contexts = new Map<string, number>();
+  // Whether a cluster wrote `context:` itself (normalize defaults it to the name).
+  const rawClusters = (doc.value as { spec?: { clusters?: unknown } } | null)?.spec?.clusters;
+  const wroteContext = (i: number): boolean =>
+    Array.isArray(rawClusters) && (rawClusters[i] as Record<string, unknown> | null)?.['context'] !== undefined;
   spec.clusters.forEach((c, i) => {
     const at = `/spec/clusters/${i}`;
     label(c.name, `${at}/name`, 'cluster name');
@@ -42,7 +46,7 @@ export function checkRules(mesh: MeshFile, doc: SourceDocument): Diagnostic[] {
       emit('MF3002', `${at}/name`, `cluster name "${c.name}" is used twice (first at cluster #${byName.get(c.name)! + 1})`, 'give every cluster a unique name: it becomes its cluster ID');
     else byName.set(c.name, i);
     if (contexts.has(c.context) && c.context !== '')
-      emit('MF3042', `${at}/${c.context === c.name ? 'name' : 'context'}`, `kubeconfig context "${c.context}" is used by two clusters`, 'each cluster needs its own kubeconfig context');
+      emit('MF3042', `${at}/${wroteContext(i) ? 'context' : 'name'}`, `kubeconfig context "${c.context}" is used by two clusters`, 'each cluster needs its own kubeconfig context');
     else contexts.set(c.context, i);
     if (c.network !== undefined) label(c.network, `${at}/network`, 'network name');
   });

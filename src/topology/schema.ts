@@ -1,7 +1,5 @@
 import { API_VERSION } from './defaults.js';
 
-const dnsLabel = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-
 const cidrList = (what: string) => ({
   type: 'array',
   minItems: 1,
@@ -95,5 +93,4 @@ export const meshSchema = {
       },
     },
   },
-  definitions: { dnsLabel: { type: 'string', pattern: dnsLabel } },
 } as const;

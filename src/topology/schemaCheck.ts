@@ -52,7 +52,7 @@ function toDiagnostic(e: ErrorObject, doc: SourceDocument): Diagnostic {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       const allowed = Object.keys((schemaAt(e.instancePath)?.['properties'] as object | undefined) ?? {});
       const guess = closest(extra, allowed);
-      const pointer = `${e.instancePath}/${extra}`;
+      const pointer = `${e.instancePath}/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}`;
       return {
         ...base,
         path: pointer,
@@ -63,7 +63,7 @@ function toDiagnostic(e: ErrorObject, doc: SourceDocument): Diagnostic {
       };
     }
     case 'type':
-      return { ...base, code: 'MF2003', ...at(field), message: `${field} must be ${(e.params as { type: string }).type}`, hint: `write a ${(e.params as { type: string }).type} value here` };
+      return { ...base, code: 'MF2003', ...at(field), message: `${field} must be ${(e.params as { type: string }).type}`, hint: `write ${/^[aeiou]/.test((e.params as { type: string }).type) ? 'an' : 'a'} ${(e.params as { type: string }).type} here` };
     case 'enum':
     case 'const': {
       const allowed = e.keyword === 'enum' ? (e.params as { allowedValues: unknown[] }).allowedValues : [(e.params as { allowedValue: unknown }).allowedValue];

@@ -36,7 +36,11 @@ export function parseSource(text: string, file: string): { doc?: SourceDocument;
     for (const e of d.errors) problems.push({ kind: 'syntax', message: e.message.split('\n')[0] ?? e.message, position: pos(e.pos[0]) });
   }
   if (problems.length > 0) return { problems };
-  const meaningful = list.filter((d) => d.contents !== null);
+  // A bare `---` (e.g. a trailing separator) parses as a document holding an empty scalar:
+  // it is no document of its own, like a file holding only comments.
+  const isEmpty = (d: Document.Parsed): boolean =>
+    d.contents === null || (isScalar(d.contents) && d.contents.value === null && d.contents.range[0] === d.contents.range[1]);
+  const meaningful = list.filter((d) => !isEmpty(d));
   if (meaningful.length === 0) {
     return { problems: [{ kind: 'documents', message: 'the file holds no YAML document', position: { line: 1, column: 1 } }] };
   }
