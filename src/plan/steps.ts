@@ -48,7 +48,12 @@ export function buildSteps(topology: Topology, flatNetworksNeedingRoutes: Set<st
       if (c.exposesIstiod) add('expose-istiod', c.name, [stepId('eastwest-gateway', c.name)], 'expose istiod on 15012/15017 through the gateway');
       if (c.exposesServices) add('expose-services', c.name, [stepId('eastwest-gateway', c.name)], 'expose services on 15443 (AUTO_PASSTHROUGH *.local)');
     }
-    if (c.watchedBy.length > 0) add('remote-reader', c.name, [stepId('namespace', c.name)], 'reader service account, RBAC and token for remote secrets');
+    if (c.watchedBy.length > 0) {
+      // Helm refuses to adopt the reader service account its base chart creates if it already
+      // exists, so with Helm the reader comes after the install.
+      const needs = [stepId('namespace', c.name), ...(topology.mesh.spec.istio.installer === 'helm' ? [stepId('istio', c.name)] : [])];
+      add('remote-reader', c.name, needs, 'reader service account, RBAC and token for remote secrets');
+    }
   }
   for (const p of topology.clusters) {
     for (const w of p.watches) {

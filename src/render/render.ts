@@ -34,7 +34,8 @@ function istioFiles(plan: Plan, c: ClusterPlan, opts: RenderOptions): RenderedFi
   const helm = (chart: string, release: string, file: string) => `helm upgrade --install ${release} istio/${chart} -n istio-system --kube-context ${ctx} -f ${file}`;
   return [
     { path: `${c.name}/20-helm-base.values.yaml`, mode: 0o644, content: comment([HEADER, helm('base', 'istio-base', '20-helm-base.values.yaml')]) + toYaml(helmBaseValues(plan, c)) },
-    { path: `${c.name}/21-helm-istiod.values.yaml`, mode: 0o644, content: comment([HEADER, helm('istiod', 'istiod', '21-helm-istiod.values.yaml')]) + toYaml(helmIstiodValues(plan, c, opts)) },
+    // A revisioned control plane is its own release, so canary upgrades can run side by side.
+    { path: `${c.name}/21-helm-istiod.values.yaml`, mode: 0o644, content: comment([HEADER, helm('istiod', plan.mesh.istio.revision ? `istiod-${plan.mesh.istio.revision}` : 'istiod', '21-helm-istiod.values.yaml')]) + toYaml(helmIstiodValues(plan, c, opts)) },
   ];
 }
 
