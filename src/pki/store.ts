@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { chainProblem, createIntermediateCA, createRootCA, daysUntilExpiry, expiryStatus, inspectCertificate } from './ca.js';
 import { PKI_ERROR_CODES, PkiError } from './errors.js';
 import { CERT_MODE, ensureDir, fileMode, KEY_MODE, readIfExists, writeFileAtomic } from './files.js';
@@ -248,18 +249,29 @@ export async function ensureTrust(request: EnsureTrustRequest): Promise<TrustRep
     warnings.push(...(await keyModeWarning(join(rootDir, ROOT_KEY_FILE))));
   }
 
+  // Key generation dominates (RSA 4096 takes about a second); WebCrypto runs it on libuv's
+  // thread pool, so issuing several at once keeps every core busy.
+  const toIssue = clusters.filter((c) => bundleStates.get(c)?.kind !== 'present' || rotate.has(c));
+  // Injected serial numbers are drawn in cluster order, so concurrency cannot reorder them.
+  const serialOf = new Map(toIssue.map((c) => [c, request.serialNumber?.()]));
+  const depsOf = (c: string): CaDeps => {
+    const serial = serialOf.get(c);
+    return serial === undefined ? { now } : { now, serialNumber: () => serial };
+  };
+  const issued = await mapConcurrent(toIssue, Math.max(2, availableParallelism()), (c) => createIntermediateCA(root, c, options, depsOf(c)));
   const results: { cluster: string; action: ClusterAction }[] = [];
   const expiry: ExpiryEntry[] = [expiryEntry('root', 'root', root.certPem, now())];
   for (const cluster of clusters) {
     const state = bundleStates.get(cluster) ?? { kind: 'absent' };
     let bundle: IntermediateBundle;
     let action: ClusterAction;
-    if (state.kind === 'present' && !rotate.has(cluster)) {
+    const fresh = issued.get(cluster);
+    if (fresh === undefined && state.kind === 'present') {
       bundle = state.bundle;
       action = 'kept';
       warnings.push(...(await keyModeWarning(join(rootDir, cluster, BUNDLE_FILES.caKey))));
     } else {
-      bundle = await createIntermediateCA(root, cluster, options, deps);
+      bundle = fresh!;
       await writeBundle(rootDir, bundle);
       action = state.kind === 'absent' ? 'created' : 'rotated';
     }
@@ -268,4 +280,18 @@ export async function ensureTrust(request: EnsureTrustRequest): Promise<TrustRep
   }
 
   return { rootDir, root: { action: rootState.kind === 'absent' ? 'created' : 'kept' }, clusters: results, expiry, warnings };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keyed by item. */
+async function mapConcurrent<T>(items: readonly string[], limit: number, fn: (item: string) => Promise<T>): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      out.set(item, await fn(item));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }

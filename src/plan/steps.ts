@@ -76,32 +76,78 @@ export class PlanCycleError extends Error {
 
 /** Kahn's algorithm with a stable tie-break (cluster order, then step kind). */
 export function orderSteps(steps: Step[], clusterOrder: string[]): Step[] {
-  const rank = (s: Step) => [clusterOrder.indexOf(s.cluster), KIND_ORDER.indexOf(s.kind), s.watched ? clusterOrder.indexOf(s.watched) : -1];
-  const cmp = (a: Step, b: Step) => {
-    const ra = rank(a);
-    const rb = rank(b);
-    for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
-    return 0;
+  const clusterRank = new Map(clusterOrder.map((c, i) => [c, i]));
+  const kindRank = new Map(KIND_ORDER.map((k, i) => [k, i]));
+  const at = (c: string | undefined) => (c === undefined ? -1 : clusterRank.get(c) ?? -1);
+  const keys = new Map(steps.map((s) => [s, [at(s.cluster), kindRank.get(s.kind) ?? -1, at(s.watched)] as const]));
+  const before = (a: Step, b: Step) => {
+    const ka = keys.get(a)!;
+    const kb = keys.get(b)!;
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]!;
+    return false;
   };
   const byId = new Map(steps.map((s) => [s.id, s]));
   const indegree = new Map(steps.map((s) => [s.id, s.needs.length]));
-  for (const s of steps) for (const n of s.needs) if (!byId.has(n)) throw new Error(`step ${s.id} needs unknown step ${n}`);
   const dependents = new Map<string, string[]>();
-  for (const s of steps) for (const n of s.needs) dependents.set(n, [...(dependents.get(n) ?? []), s.id]);
-  const ready = steps.filter((s) => s.needs.length === 0).sort(cmp);
+  for (const s of steps) {
+    for (const n of s.needs) {
+      if (!byId.has(n)) throw new Error(`step ${s.id} needs unknown step ${n}`);
+      const list = dependents.get(n);
+      if (list) list.push(s.id);
+      else dependents.set(n, [s.id]);
+    }
+  }
+  // A binary heap keeps the tie-break stable without re-sorting the ready set at every step,
+  // which made planning quadratic in the number of remote secrets.
+  const ready = new MinHeap<Step>(before);
+  for (const s of steps) if (s.needs.length === 0) ready.push(s);
   const out: Step[] = [];
-  while (ready.length > 0) {
-    const s = ready.shift()!;
+  for (let s = ready.pop(); s !== undefined; s = ready.pop()) {
     out.push(s);
     for (const d of dependents.get(s.id) ?? []) {
       const left = indegree.get(d)! - 1;
       indegree.set(d, left);
-      if (left === 0) {
-        ready.push(byId.get(d)!);
-        ready.sort(cmp);
-      }
+      if (left === 0) ready.push(byId.get(d)!);
     }
   }
-  if (out.length !== steps.length) throw new PlanCycleError(steps.filter((s) => !out.includes(s)).map((s) => s.id));
+  if (out.length !== steps.length) {
+    const done = new Set(out);
+    throw new PlanCycleError(steps.filter((s) => !done.has(s)).map((s) => s.id));
+  }
   return out;
+}
+
+class MinHeap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly before: (a: T, b: T) => boolean) {}
+
+  push(item: T): void {
+    const a = this.items;
+    a.push(item);
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(a[i]!, a[parent]!)) break;
+      [a[i], a[parent]] = [a[parent]!, a[i]!];
+      i = parent;
+    }
+  }
+
+  pop(): T | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    a[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < a.length && this.before(a[l]!, a[m]!)) m = l;
+      if (r < a.length && this.before(a[r]!, a[m]!)) m = r;
+      if (m === i) break;
+      [a[i], a[m]] = [a[m]!, a[i]!];
+      i = m;
+    }
+    return top;
+  }
 }

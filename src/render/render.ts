@@ -53,7 +53,21 @@ function gatewayFiles(plan: Plan, c: ClusterPlan): RenderedFile[] {
   ];
 }
 
-function clusterFiles(plan: Plan, c: ClusterPlan, opts: RenderOptions, notes: string[]): RenderedFile[] {
+/** Documents that are the same in every cluster, rendered once per mesh: YAML output dominates render time. */
+interface SharedYaml {
+  exposeIstiod: string;
+  exposeServices: string;
+  remoteReader: string;
+  routesOn: Map<string, Plan['routes']>;
+}
+
+function sharedYaml(plan: Plan): SharedYaml {
+  const routesOn = new Map<string, Plan['routes']>();
+  for (const r of plan.routes) routesOn.set(r.on, [...(routesOn.get(r.on) ?? []), r]);
+  return { exposeIstiod: toYamlDocuments(exposeIstiod(plan)), exposeServices: toYaml(exposeServices()), remoteReader: toYamlDocuments(remoteReader()), routesOn };
+}
+
+function clusterFiles(plan: Plan, c: ClusterPlan, opts: RenderOptions, shared: SharedYaml, notes: string[]): RenderedFile[] {
   const files: RenderedFile[] = [];
   const kubectl = (file: string) => `kubectl apply --context=${c.context} -f ${file}`;
   files.push({ path: `${c.name}/00-namespace.yaml`, mode: 0o644, content: comment([HEADER, kubectl('00-namespace.yaml')]) + toYaml(namespace(c)) });
@@ -76,22 +90,24 @@ function clusterFiles(plan: Plan, c: ClusterPlan, opts: RenderOptions, notes: st
   if (c.role === 'remote' && !remotePilotAddress(plan, c, opts).known)
     notes.push(`${c.name}/20-*: remotePilotAddress is a placeholder until ${c.primary}'s east-west gateway has an address; set loadBalancerPool or eastWestGatewayAddress on ${c.primary} to render it, or let meshfed apply fill it in`);
   files.push(...istioFiles(plan, c, opts), ...gatewayFiles(plan, c));
-  if (c.eastWestGateway?.exposesIstiod) files.push({ path: `${c.name}/40-expose-istiod.yaml`, mode: 0o644, content: toYamlDocuments(exposeIstiod(plan), comment([HEADER, kubectl('40-expose-istiod.yaml')])) });
-  if (c.eastWestGateway?.exposesServices) files.push({ path: `${c.name}/41-expose-services.yaml`, mode: 0o644, content: comment([HEADER, kubectl('41-expose-services.yaml')]) + toYaml(exposeServices()) });
+  if (c.eastWestGateway?.exposesIstiod) files.push({ path: `${c.name}/40-expose-istiod.yaml`, mode: 0o644, content: comment([HEADER, kubectl('40-expose-istiod.yaml')]) + shared.exposeIstiod });
+  if (c.eastWestGateway?.exposesServices) files.push({ path: `${c.name}/41-expose-services.yaml`, mode: 0o644, content: comment([HEADER, kubectl('41-expose-services.yaml')]) + shared.exposeServices });
   if (c.watchedBy.length > 0)
     files.push({
       path: `${c.name}/50-remote-reader.yaml`,
       mode: 0o644,
-      content: toYamlDocuments(remoteReader(), comment([HEADER, `Lets ${c.watchedBy.join(', ')} watch this cluster; meshfed apply turns its token into istio-remote-secret-${c.name} there.`])),
+      content: comment([HEADER, `Lets ${c.watchedBy.join(', ')} watch this cluster; meshfed apply turns its token into istio-remote-secret-${c.name} there.`]) + shared.remoteReader,
     });
-  if (plan.routes.some((r) => r.on === c.name)) files.push({ path: `${c.name}/90-routes.sh`, mode: 0o755, content: routesScript(c, plan.routes) });
+  const routes = shared.routesOn.get(c.name);
+  if (routes) files.push({ path: `${c.name}/90-routes.sh`, mode: 0o755, content: routesScript(c, routes) });
   return files;
 }
 
 /** Every manifest of the mesh, per cluster, in apply order. Pure and deterministic. */
 export function renderMesh(plan: Plan, opts: RenderOptions = {}): RenderResult {
   const notes: string[] = [];
-  const files = plan.clusters.flatMap((c) => clusterFiles(plan, c, opts, notes));
+  const shared = sharedYaml(plan);
+  const files = plan.clusters.flatMap((c) => clusterFiles(plan, c, opts, shared, notes));
   files.push({ path: 'plan.json', mode: 0o644, content: JSON.stringify(plan, null, 2) + '\n' });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, notes };
