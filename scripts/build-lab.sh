@@ -29,6 +29,7 @@ have() { for b in "$@"; do [ -x "$b" ] || return 1; done; }
 build_kube() {
   local out=$CACHE/kubernetes-$KUBE_VERSION bin=$CACHE/kubernetes-$KUBE_VERSION/bin
   have "$bin/kube-apiserver" "$bin/kube-controller-manager" "$bin/kube-scheduler" "$bin/kubectl" && { log "kubernetes $KUBE_VERSION cached"; return; }
+  BUILT=1
   local sv=v0.${KUBE_VERSION#v1.} minor; minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
   mkdir -p "$out/mod" "$bin"; cd "$out/mod"
   [ -f go.mod ] || go mod init local.invalid/meshfed-lab-kube >/dev/null 2>&1
@@ -59,6 +60,7 @@ build_kwok() {
   local want="node-initialize.yaml node-heartbeat-with-lease.yaml pod-ready.yaml pod-complete.yaml pod-delete.yaml"
   local have_stages=1 f; for f in $want; do [ -f "$stages/$f" ] || have_stages=0; done
   have "$bin/kwok" && [ $have_stages = 1 ] && { log "kwok $KWOK_VERSION cached"; return; }
+  BUILT=1
   mkdir -p "$bin" "$stages"
   if ! have "$bin/kwok"; then
     log "kwok $KWOK_VERSION: building"
@@ -76,6 +78,7 @@ build_kwok() {
 build_etcd() {
   local out=$CACHE/etcd-$ETCD_VERSION bin=$CACHE/etcd-$ETCD_VERSION/bin
   have "$bin/etcd" && { log "etcd $ETCD_VERSION cached"; return; }
+  BUILT=1
   mkdir -p "$out/mod" "$bin"; cd "$out/mod"
   [ -f go.mod ] || go mod init local.invalid/meshfed-lab-etcd >/dev/null 2>&1
   log "etcd $ETCD_VERSION: building"
@@ -87,6 +90,7 @@ build_etcd() {
 build_istio() {
   local out=$CACHE/istio-$ISTIO_VERSION bin=$CACHE/istio-$ISTIO_VERSION/bin
   have "$bin/istioctl" "$bin/pilot-discovery" && { log "istio $ISTIO_VERSION cached"; return; }
+  BUILT=1
   mkdir -p "$out/mod" "$bin"; cd "$out/mod"
   [ -f go.mod ] || go mod init local.invalid/meshfed-lab-istio >/dev/null 2>&1
   log "istio $ISTIO_VERSION ($ISTIO_MODULE_VERSION): resolving modules"
@@ -105,9 +109,27 @@ build_istio() {
   done
 }
 
+# Every part that really builds appends "<part> <seconds> <UTC time> <version>" to this file;
+# bench/lab.ts reports the cold build time from it.
+timed() {
+  local part=$1 start=$SECONDS version
+  BUILT=0
+  "build_$part"
+  case $part in kube) version=$KUBE_VERSION ;; kwok) version=$KWOK_VERSION ;; etcd) version=$ETCD_VERSION ;; istio) version=$ISTIO_VERSION ;; esac
+  if [ "$BUILT" = 1 ]; then
+    mkdir -p "$CACHE"
+    printf '%s\t%s\t%s\t%s\n' "$part" "$((SECONDS - start))" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$version" >> "$CACHE/build-times.tsv"
+  fi
+}
+
+# One build at a time per cache: a second caller (a test, `lab up`) waits, then finds it cached.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.build.lock"
+flock 9
+
 case $ONLY in
-  all) build_etcd; build_kwok; build_kube; build_istio ;;
-  kube) build_kube ;; kwok) build_kwok ;; etcd) build_etcd ;; istio) build_istio ;;
+  all) timed etcd; timed kwok; timed kube; timed istio ;;
+  kube|kwok|etcd|istio) timed "$ONLY" ;;
   *) log "unknown part '$ONLY' (all|kube|kwok|etcd|istio)"; exit 64 ;;
 esac
 log "done"

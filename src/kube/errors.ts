@@ -1,0 +1,138 @@
+/**
+ * One error type for everything that talks to a cluster, so callers decide on `cause`
+ * (retry, ask for credentials, report) without knowing client-node's error shapes.
+ * Codes MF7xxx belong to the kube layer; MF4xxx are the live diagnostics built on top of it.
+ */
+export const KUBE_ERROR_CODES = {
+  unreachable: 'MF7001',
+  unauthorized: 'MF7002',
+  forbidden: 'MF7003',
+  conflict: 'MF7004',
+  notFound: 'MF7005',
+  invalid: 'MF7006',
+  timeout: 'MF7007',
+  unknown: 'MF7099',
+} as const;
+
+export type KubeErrorCause = keyof typeof KUBE_ERROR_CODES;
+export type KubeErrorCode = (typeof KUBE_ERROR_CODES)[KubeErrorCause];
+
+export interface KubeErrorInit {
+  cause: KubeErrorCause;
+  message: string;
+  hint: string;
+  /** kubeconfig context (or cluster name) the request went to. */
+  cluster: string;
+  /** What was being read or written, e.g. `services/default/web` or `readyz`. */
+  resource: string;
+  /** HTTP status when the server answered. */
+  status?: number;
+}
+
+export class KubeError extends Error {
+  override readonly name = 'KubeError';
+  readonly code: KubeErrorCode;
+  override readonly cause: KubeErrorCause;
+  readonly hint: string;
+  readonly cluster: string;
+  readonly resource: string;
+  readonly status: number | undefined;
+
+  constructor(init: KubeErrorInit) {
+    super(init.message);
+    this.cause = init.cause;
+    this.code = KUBE_ERROR_CODES[init.cause];
+    this.hint = init.hint;
+    this.cluster = init.cluster;
+    this.resource = init.resource;
+    this.status = init.status;
+  }
+}
+
+export function isKubeError(value: unknown): value is KubeError {
+  return value instanceof KubeError;
+}
+
+const HINTS: Record<KubeErrorCause, string> = {
+  unreachable: 'check that the API server is running and the kubeconfig server address is right',
+  unauthorized: 'the credentials of this kubeconfig context were rejected; refresh them',
+  forbidden: 'the user of this context lacks RBAC permission for this request',
+  conflict: 'the object changed or already exists; re-read it and retry',
+  notFound: 'the object or its namespace does not exist',
+  invalid: 'the server rejected the object; fix the fields named in the message',
+  timeout: 'the API server did not answer in time; it may be overloaded or starting',
+  unknown: 'see the message; rerun with --verbose for details',
+};
+
+const NETWORK_CODES: Record<string, KubeErrorCause> = {
+  ECONNREFUSED: 'unreachable',
+  ECONNRESET: 'unreachable',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  ENOTFOUND: 'unreachable',
+  EADDRNOTAVAIL: 'unreachable',
+  EPIPE: 'unreachable',
+  ETIMEDOUT: 'timeout',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+};
+
+function causeOfStatus(status: number): KubeErrorCause {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'notFound';
+  if (status === 409) return 'conflict';
+  if (status === 400 || status === 422) return 'invalid';
+  if (status === 408 || status === 504) return 'timeout';
+  if (status === 502 || status === 503) return 'unreachable';
+  return 'unknown';
+}
+
+function field(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** The API server's own explanation from a Status body, when it sent one. */
+function statusMessage(body: unknown): string | undefined {
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body) as unknown;
+    } catch {
+      return body.trim() || undefined;
+    }
+  }
+  const m = field(parsed, 'message');
+  return typeof m === 'string' ? m : undefined;
+}
+
+/** Finds a socket-level error code anywhere in a chain of wrapped errors. */
+function networkCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = field(e, 'cause'), depth++) {
+    const code = field(e, 'code');
+    if (typeof code === 'string' && code in NETWORK_CODES) return code;
+    const errno = field(e, 'errno');
+    if (typeof errno === 'string' && errno in NETWORK_CODES) return errno;
+  }
+  return undefined;
+}
+
+/** Translates whatever client-node (or a socket) threw into a KubeError. */
+export function toKubeError(err: unknown, where: { cluster: string; resource: string }): KubeError {
+  if (err instanceof KubeError) return err;
+  const httpStatus = field(err, 'code') ?? field(err, 'statusCode');
+  if (typeof httpStatus === 'number' && httpStatus >= 400) {
+    const cause = causeOfStatus(httpStatus);
+    const detail = statusMessage(field(err, 'body')) ?? (err instanceof Error ? err.message : `HTTP ${httpStatus}`);
+    return new KubeError({ cause, status: httpStatus, message: `${where.cluster}: ${where.resource}: ${detail}`, hint: HINTS[cause], ...where });
+  }
+  const net = networkCode(err);
+  if (net) {
+    const cause = NETWORK_CODES[net] ?? 'unreachable';
+    return new KubeError({ cause, message: `${where.cluster}: ${where.resource}: ${net}`, hint: HINTS[cause], ...where });
+  }
+  if (field(err, 'name') === 'AbortError' || field(err, 'name') === 'TimeoutError') {
+    return new KubeError({ cause: 'timeout', message: `${where.cluster}: ${where.resource}: request timed out`, hint: HINTS.timeout, ...where });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new KubeError({ cause: 'unknown', message: `${where.cluster}: ${where.resource}: ${message}`, hint: HINTS.unknown, ...where });
+}

@@ -1,0 +1,56 @@
+import type { KubeClients } from './client.js';
+import { KubeError, isKubeError, toKubeError } from './errors.js';
+import { rawGet } from './request.js';
+
+export interface ReadyzResult {
+  ready: boolean;
+  /** Why not, when not: the failing checks or the connection error. */
+  detail?: string;
+}
+
+/** One `/readyz` probe; never throws, so status pages can show every cluster. */
+export async function readyz(clients: KubeClients, opts: { timeoutMs?: number } = {}): Promise<ReadyzResult> {
+  try {
+    const res = await rawGet(clients, '/readyz', opts);
+    if (res.status === 200) return { ready: true };
+    const failed = res.body
+      .split('\n')
+      .filter((l) => l.startsWith('[-]'))
+      .join('; ');
+    return { ready: false, detail: failed || `HTTP ${res.status}` };
+  } catch (e) {
+    return { ready: false, detail: isKubeError(e) ? e.message : String(e) };
+  }
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  /** Injected so tests need not wait in real time. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `/readyz` until the server is ready; a KubeError with cause `timeout` otherwise. */
+export async function waitForReadyz(clients: KubeClients, opts: WaitOptions): Promise<void> {
+  const sleep = opts.sleep ?? realSleep;
+  const now = opts.now ?? Date.now;
+  const deadline = now() + opts.timeoutMs;
+  let last: ReadyzResult = { ready: false };
+  while (now() < deadline) {
+    if (opts.signal?.aborted) throw toKubeError(opts.signal.reason, { cluster: clients.context, resource: '/readyz' });
+    last = await readyz(clients, { timeoutMs: Math.min(5_000, Math.max(500, deadline - now())) });
+    if (last.ready) return;
+    await sleep(opts.intervalMs ?? 250);
+  }
+  throw new KubeError({
+    cause: 'timeout',
+    message: `${clients.context}: API server not ready after ${Math.round(opts.timeoutMs / 1000)} s (${last.detail ?? 'no answer'})`,
+    hint: 'check the API server log; it may still be starting or cannot reach etcd',
+    cluster: clients.context,
+    resource: '/readyz',
+  });
+}

@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LAB_ERROR_CODES, LabError } from './errors.js';
+
+/**
+ * The compiled entry of the lab load balancer. From dist/ it sits next to this module; when
+ * this module runs from its TypeScript source (tests), the compiled copy in dist/ is used, so
+ * a detached process never depends on a TypeScript loader.
+ */
+export function loadBalancerEntry(moduleUrl: string = import.meta.url): string {
+  const here = dirname(fileURLToPath(moduleUrl));
+  const candidate = moduleUrl.endsWith('.ts') ? resolve(here, '..', '..', 'dist', 'lab', 'loadBalancerMain.js') : join(here, 'loadBalancerMain.js');
+  if (!existsSync(candidate)) {
+    throw new LabError(
+      LAB_ERROR_CODES.loadBalancerMissing,
+      `the lab load balancer (stands in for MetalLB) is not compiled: ${candidate} is missing`,
+      'run `npm run build` first',
+    );
+  }
+  return candidate;
+}

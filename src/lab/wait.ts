@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { LAB_ERROR_CODES, LabError, quoteLogTail } from './errors.js';
+import { isAlive } from './processes.js';
+import type { RecordedProcess } from './state.js';
+
+function logTail(path: string): string {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return quoteLogTail(text.slice(-20_000));
+  } catch {
+    return '    | (no log)';
+  }
+}
+
+/** Fails with the component's own last words when one of `processes` has exited. */
+export function assertRunning(processes: RecordedProcess[]): void {
+  for (const p of processes) {
+    if (isAlive(p.pid)) continue;
+    const who = p.cluster ? `${p.component} of ${p.cluster}` : p.component;
+    throw new LabError(
+      LAB_ERROR_CODES.componentExited,
+      `${who} (pid ${p.pid}) exited while the lab was starting; the end of ${p.log}:\n${logTail(p.log)}`,
+      'fix the cause in that log, then run `meshfed lab up` again (it cleans up what was started)',
+      p.cluster,
+    );
+  }
+}
+
+export interface WaitUntilOptions {
+  what: string;
+  cluster?: string;
+  timeoutMs: number;
+  intervalMs?: number;
+  /** Returns true when done, or a short reason why not yet. */
+  check: () => Promise<true | string>;
+  /** Processes whose exit ends the wait at once. */
+  processes: RecordedProcess[];
+  /** Its log is quoted on timeout. */
+  logOf?: RecordedProcess;
+}
+
+export async function waitUntil(opts: WaitUntilOptions): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let last = 'not checked yet';
+  for (;;) {
+    assertRunning(opts.processes);
+    const r = await opts.check().catch((e: unknown) => (e as Error).message);
+    if (r === true) return;
+    last = r;
+    if (Date.now() >= deadline) break;
+    await new Promise((res) => setTimeout(res, opts.intervalMs ?? 250));
+  }
+  const tail = opts.logOf ? `; the end of ${opts.logOf.log}:\n${logTail(opts.logOf.log)}` : '';
+  throw new LabError(
+    LAB_ERROR_CODES.notReady,
+    `${opts.what} not ready after ${Math.round(opts.timeoutMs / 1000)} s (${last})${tail}`,
+    'the machine may be overloaded (each API server needs a CPU for its first seconds); run `meshfed lab up` again, or start fewer clusters',
+    opts.cluster,
+  );
+}

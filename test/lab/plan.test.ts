@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { LAB_ERROR_CODES, LabError, planLab } from '../../src/lab/index.js';
+import { labMesh } from './helpers.js';
+
+function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof LabError) return e.code;
+    throw e;
+  }
+  return undefined;
+}
+
+describe('planLab', () => {
+  it('keeps explicit loopback addresses and puts etcd on the first cluster', () => {
+    const plan = planLab(labMesh('m', [{ name: 'a', apiServer: 'https://127.0.2.1:6443' }, { name: 'b', apiServer: 'https://127.0.2.2:6443' }]));
+    expect(plan.clusters.map((c) => [c.ip, c.port, c.assigned])).toEqual([
+      ['127.0.2.1', 6443, false],
+      ['127.0.2.2', 6443, false],
+    ]);
+    expect(plan.etcd).toEqual({ ip: '127.0.2.1', clientPort: 2379, peerPort: 2380 });
+    expect(plan.clusters[0]?.kubernetesServiceIP).toBe('10.11.0.1');
+  });
+
+  it('assigns 127.0.1.<i+1> to clusters without apiServer, skipping addresses others pinned', () => {
+    const plan = planLab(labMesh('m', [{ name: 'a' }, { name: 'b', apiServer: 'https://127.0.1.3:6443' }, { name: 'c' }]));
+    expect(plan.clusters.map((c) => c.apiServer)).toEqual(['https://127.0.1.1:6443', 'https://127.0.1.3:6443', 'https://127.0.1.4:6443']);
+    expect(plan.clusters.map((c) => c.assigned)).toEqual([true, false, true]);
+  });
+
+  it('refuses a mesh without spec.lab', () => {
+    const mesh = labMesh('m', [{ name: 'a' }]);
+    delete mesh.spec.lab;
+    expect(codeOf(() => planLab(mesh))).toBe(LAB_ERROR_CODES.notALabMesh);
+  });
+
+  it('refuses API servers off loopback, and two clusters on one address', () => {
+    expect(codeOf(() => planLab(labMesh('m', [{ name: 'a', apiServer: 'https://172.18.0.2:6443' }])))).toBe(LAB_ERROR_CODES.invalidAddress);
+    expect(codeOf(() => planLab(labMesh('m', [{ name: 'a', apiServer: 'https://localhost:6443' }])))).toBe(LAB_ERROR_CODES.invalidAddress);
+    expect(
+      codeOf(() => planLab(labMesh('m', [{ name: 'a', apiServer: 'https://127.0.2.1:6443' }, { name: 'b', apiServer: 'https://127.0.2.1:6443' }]))),
+    ).toBe(LAB_ERROR_CODES.invalidAddress);
+  });
+
+  it('refuses IPv6-first ranges and pools it cannot use', () => {
+    expect(codeOf(() => planLab(labMesh('m', [{ name: 'a', podCIDRs: ['fd00::/64'] }])))).toBe(LAB_ERROR_CODES.invalidAddress);
+    expect(codeOf(() => planLab(labMesh('m', [{ name: 'a', loadBalancerPool: 'nonsense' }])))).toBe(LAB_ERROR_CODES.invalidAddress);
+  });
+
+  it('changes its fingerprint when anything stored in etcd or a certificate would change', () => {
+    const base = planLab(labMesh('m', [{ name: 'a', apiServer: 'https://127.0.2.1:6443' }]));
+    const same = planLab(labMesh('m', [{ name: 'a', apiServer: 'https://127.0.2.1:6443' }]));
+    const moved = planLab(labMesh('m', [{ name: 'a', apiServer: 'https://127.0.2.9:6443' }]));
+    const resized = planLab(labMesh('m', [{ name: 'a', apiServer: 'https://127.0.2.1:6443', serviceCIDRs: ['10.99.0.0/16'] }]));
+    expect(same.fingerprint).toBe(base.fingerprint);
+    expect(moved.fingerprint).not.toBe(base.fingerprint);
+    expect(resized.fingerprint).not.toBe(base.fingerprint);
+  });
+});
