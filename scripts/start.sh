@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job (README): build what is missing, start the lab for the bundled mesh, create its
-# trust hierarchy, render every manifest into out/ and print the plan.
+# The main job (README): build what is missing, validate and plan the bundled lab mesh, render
+# every manifest into out/, then the lab demo: real control planes, certificates, apply, and
+# seed 000's HelloWorld v1/v2 + sleep layout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MESH=${MESH:-examples/lab/mesh.yaml}
@@ -10,7 +11,5 @@ meshfed() { node bin/meshfed.js "$@"; }
 meshfed lab build
 meshfed validate -f "$MESH"
 meshfed plan -f "$MESH"
-meshfed certs -f "$MESH"
 meshfed render -f "$MESH" -o out
-meshfed lab up -f "$MESH"
-meshfed lab status -f "$MESH"
+meshfed lab demo -f "$MESH"

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { applyCommand, destroyCommand, type ApplyFlags } from './commands/apply.js';
 import { certsCommand } from './commands/certs.js';
 import { planCommand } from './commands/plan.js';
 import { renderCommand } from './commands/render.js';
@@ -10,6 +11,11 @@ import { processIo, type Io } from './io.js';
 
 const fileOption = () => new Option('-f, --file <mesh.yaml>', 'the mesh file').default('mesh.yaml');
 const outputOption = (choices = ['text', 'json', 'yaml']) => new Option('-o, --output <format>', 'output format').choices(choices).default('text');
+
+const kubeconfigOf = (cmd: Command): { kubeconfig?: string } => {
+  const k = cmd.optsWithGlobals<{ kubeconfig?: string }>().kubeconfig;
+  return k ? { kubeconfig: k } : {};
+};
 
 export function buildProgram(io: Io): Command {
   const program = new Command('meshfed')
@@ -56,6 +62,25 @@ export function buildProgram(io: Io): Command {
     .command('schema')
     .description('print the JSON Schema of the mesh file (for editors)')
     .action(() => schemaCommand(io));
+  program
+    .command('apply')
+    .description('bring the clusters to the plan: ordered, parallel, resumable; prunes what left the file')
+    .addOption(fileOption())
+    .option('--dry-run', 'show what would change per cluster (server-side dry run); change nothing', false)
+    .option('--concurrency <n>', 'most steps running at once', '6')
+    .option('--istioctl <path>', 'istioctl binary (default: the lab build of the mesh version, then PATH)')
+    .option('--no-prune', 'keep what left the mesh file')
+    .option('--timeout <seconds>', 'deadline for each wait (gateway address, tokens)', '180')
+    .addOption(outputOption(['text', 'json']))
+    .action((o: ApplyFlags, cmd: Command) => applyCommand({ ...o, ...kubeconfigOf(cmd) }, io));
+  program
+    .command('destroy')
+    .description('remove everything meshfed created, in reverse order, including the Istio install; keeps the trust folder')
+    .addOption(fileOption())
+    .option('--concurrency <n>', 'most steps running at once', '6')
+    .option('--istioctl <path>', 'istioctl binary')
+    .addOption(outputOption(['text', 'json']))
+    .action((o: ApplyFlags, cmd: Command) => destroyCommand({ ...o, ...kubeconfigOf(cmd) }, io));
   registerLabCommands(program, io);
   return program;
 }

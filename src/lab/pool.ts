@@ -1,4 +1,4 @@
-import { contains, firstHost, parseCidr, type Cidr } from '../topology/index.js';
+import { contains, parseCidr } from '../topology/index.js';
 
 /** MetalLB's annotation for asking a specific address (comma-separated, one per family). */
 export const METALLB_IPS_ANNOTATION = 'metallb.universe.tf/loadBalancerIPs';
@@ -36,15 +36,12 @@ export function requestedAddress(annotations: Record<string, string> | undefined
   return fromAnnotation ?? (loadBalancerIP ? loadBalancerIP.trim() || undefined : undefined);
 }
 
-function lastUsable(c: Cidr): bigint {
-  // Skip the broadcast address of ranges wide enough to have one, as firstHost skips the network.
-  return c.last - c.first >= 2n ? c.last - 1n : c.last;
-}
-
 /**
  * Chooses a Service's address the way MetalLB does for a layer-2 pool: the requested one if
- * it is in the pool and free, else the one it already holds, else the lowest free address
- * from the pool's first host.
+ * it is in the pool and free, else the one it already holds, else the lowest free address of
+ * the pool. Like MetalLB (without avoidBuggyIPs), that includes the network and broadcast
+ * addresses: seed 000's unpinned gateways got 172.18.12.0, and the default profile's ingress
+ * gateway takes .0, leaving .1 (the first host, which meshfed pins) to the east-west gateway.
  */
 export function allocateAddress(req: AllocationRequest): Allocation {
   const pool = parseCidr(req.pool);
@@ -60,9 +57,7 @@ export function allocateAddress(req: AllocationRequest): Allocation {
   // A pinned address (meshfed pins the east-west gateway) must stay free for its Service even
   // when another LoadBalancer, such as the default profile's ingress gateway, comes first.
   const reserved = req.reserved ?? new Set<string>();
-  const start = ipv4Value(firstHost(pool) ?? '');
-  if (start === undefined) return { ok: false, reason: `pool ${req.pool} is empty` };
-  for (let v = start; v <= lastUsable(pool); v++) {
+  for (let v = pool.first; v <= pool.last; v++) {
     const ip = fromValue(v);
     if (!req.taken.has(ip) && !reserved.has(ip)) return { ok: true, ip };
   }

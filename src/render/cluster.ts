@@ -41,7 +41,9 @@ export function remoteReader(): Obj[] {
   const labels = { app: 'istio-reader', 'app.kubernetes.io/name': 'istio-reader', 'app.kubernetes.io/managed-by': 'meshfed' };
   const read = ['get', 'list', 'watch'];
   return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: READER_SERVICE_ACCOUNT, namespace: ISTIO_NAMESPACE, labels } },
+    // Istio's install creates this service account too and labels it managed-by Helm; sharing
+    // that label would make every install and every apply take it from the other.
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: READER_SERVICE_ACCOUNT, namespace: ISTIO_NAMESPACE, labels: { app: labels.app, 'app.kubernetes.io/name': labels['app.kubernetes.io/name'] } } },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',

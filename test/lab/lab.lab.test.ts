@@ -159,11 +159,11 @@ describe('a two-cluster lab', () => {
     await applyObject(west, lb('gw'));
     await applyObject(west, lb('pinned', { 'metallb.universe.tf/loadBalancerIPs': '172.18.12.50' }));
     await applyObject(kubeClients(lab.kubeconfig, 'lab-east'), lb('gw'));
-    expect(await eventually('west gw address', () => ipOf('lab-west', 'gw'))).toBe('172.18.12.1');
+    expect(await eventually('west gw address', () => ipOf('lab-west', 'gw'))).toBe('172.18.12.0');
     expect(await eventually('west pinned address', () => ipOf('lab-west', 'pinned'))).toBe('172.18.12.50');
-    expect(await eventually('east gw address', () => ipOf('lab-east', 'gw'))).toBe('172.18.11.1');
+    expect(await eventually('east gw address', () => ipOf('lab-east', 'gw'))).toBe('172.18.11.0');
     const shown = k('lab-west', ['get', 'svc', 'gw', '-n', NS, '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}']);
-    expect(shown.stdout).toBe('172.18.12.1');
+    expect(shown.stdout).toBe('172.18.12.0');
     // Asking for an address outside the pool: the lab load balancer takes its address back.
     expect(k('lab-west', ['annotate', '--overwrite', 'svc', 'pinned', '-n', NS, 'metallb.universe.tf/loadBalancerIPs=10.99.0.1']).status).toBe(0);
     await eventually('pinned address released', async () => ((await ipOf('lab-west', 'pinned')) === undefined ? true : undefined));
@@ -261,7 +261,7 @@ subjects:
       const s = (await getObject(west, { apiVersion: 'v1', kind: 'Service', name: 'after-restart', namespace: NS })) as KubeObject & { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
       return s.status?.loadBalancer?.ingress?.[0]?.ip;
     }, 90_000);
-    expect(ip).toBe('172.18.12.2');
+    expect(ip).toBe('172.18.12.1');
     const log = await readFile(join(lab.stateDir, 'logs', 'lab-load-balancer.log'), 'utf8');
     expect(log).toMatch(/west: re-listing in \d+ ms after/);
   });

@@ -5,9 +5,9 @@ import { METALLB_IPS_ANNOTATION, allocateAddress, requestedAddress } from '../..
 const pool = '172.18.11.0/24';
 
 describe('allocateAddress', () => {
-  it('hands out the lowest free address from the first host', () => {
-    expect(allocateAddress({ pool, requested: undefined, current: undefined, taken: new Set() })).toEqual({ ok: true, ip: '172.18.11.1' });
-    expect(allocateAddress({ pool, requested: undefined, current: undefined, taken: new Set(['172.18.11.1', '172.18.11.3']) })).toEqual({ ok: true, ip: '172.18.11.2' });
+  it('hands out the lowest free address of the pool, its network address first, as MetalLB does', () => {
+    expect(allocateAddress({ pool, requested: undefined, current: undefined, taken: new Set() })).toEqual({ ok: true, ip: '172.18.11.0' });
+    expect(allocateAddress({ pool, requested: undefined, current: undefined, taken: new Set(['172.18.11.0', '172.18.11.1', '172.18.11.3']) })).toEqual({ ok: true, ip: '172.18.11.2' });
   });
 
   it('keeps the address a Service holds', () => {
@@ -21,8 +21,9 @@ describe('allocateAddress', () => {
   });
 
   it('reports an exhausted pool', () => {
-    const tiny = '172.18.11.0/30'; // hosts .1 and .2
-    expect(allocateAddress({ pool: tiny, requested: undefined, current: undefined, taken: new Set(['172.18.11.1', '172.18.11.2']) })).toEqual({
+    const tiny = '172.18.11.0/30'; // .0 to .3
+    expect(allocateAddress({ pool: tiny, requested: undefined, current: undefined, taken: new Set(['172.18.11.0', '172.18.11.1', '172.18.11.2']) })).toEqual({ ok: true, ip: '172.18.11.3' });
+    expect(allocateAddress({ pool: tiny, requested: undefined, current: undefined, taken: new Set(['172.18.11.0', '172.18.11.1', '172.18.11.2', '172.18.11.3']) })).toEqual({
       ok: false,
       reason: 'pool 172.18.11.0/30 has no free address',
     });
@@ -45,9 +46,9 @@ function svc(name: string, opts: { type?: string; ip?: string; created?: string;
 
 describe('decide (lab load balancer)', () => {
   it('gives a new LoadBalancer Service the next free address', () => {
-    const a = svc('a', { ip: '172.18.11.1' });
+    const a = svc('a', { ip: '172.18.11.0' });
     const b = svc('b');
-    expect(decide(b, [a, b], pool)).toEqual({ action: 'set', ip: '172.18.11.2' });
+    expect(decide(b, [a, b], pool)).toEqual({ action: 'set', ip: '172.18.11.1' });
     expect(decide(a, [a, b], pool)).toEqual({ action: 'none' });
   });
 
@@ -72,7 +73,7 @@ describe('decide (lab load balancer)', () => {
 
 describe('pinned addresses stay free', () => {
   it('a Service asking for no address skips one another Service has pinned', () => {
-    const r = allocateAddress({ pool: '172.18.11.0/24', requested: undefined, current: undefined, taken: new Set(), reserved: new Set(['172.18.11.1']) });
+    const r = allocateAddress({ pool: '172.18.11.0/24', requested: undefined, current: undefined, taken: new Set(['172.18.11.0']), reserved: new Set(['172.18.11.1']) });
     expect(r).toEqual({ ok: true, ip: '172.18.11.2' });
   });
 });

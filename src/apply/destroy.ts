@@ -1,0 +1,107 @@
+import { applyObject, deleteObject, getObject, listObjects, type KubeClients } from '../kube/index.js';
+import { ISTIO_NAMESPACE, READER_CLUSTER_ROLE, READER_SERVICE_ACCOUNT, READER_TOKEN_SECRET, remoteSecretName, type Plan, type Step } from '../plan/index.js';
+import { makeClients } from './apply.js';
+import { runDag, type StepEvent, type StepOutcome } from './dag.js';
+import { STATE_CONFIGMAP, readState } from './state.js';
+import { istioctl } from './tools.js';
+import { waitFor } from './wait.js';
+
+export interface DestroyOptions {
+  plan: Plan;
+  kubeconfig: string;
+  istioctl: string;
+  concurrency?: number;
+  onEvent?(e: StepEvent): void;
+}
+
+/** The plan's steps with every edge turned around: undo a step only after what built on it. */
+export function destroySteps(plan: Plan): Step[] {
+  const dependents = new Map<string, string[]>();
+  for (const s of plan.steps) for (const n of s.needs) dependents.set(n, [...(dependents.get(n) ?? []), s.id]);
+  return [...plan.steps].reverse().map((s) => ({ ...s, needs: dependents.get(s.id) ?? [], description: `undo: ${s.description}` }));
+}
+
+async function del(k: KubeClients, apiVersion: string, kind: string, name: string, namespace?: string): Promise<string[]> {
+  return (await deleteObject(k, { apiVersion, kind, name, ...(namespace ? { namespace } : {}) })) ? [`${kind}/${name}`] : [];
+}
+
+async function undo(plan: Plan, step: Step, k: KubeClients, opts: DestroyOptions): Promise<{ changed: boolean; detail: string }> {
+  const c = plan.clusters.find((x) => x.name === step.cluster)!;
+  const ns = ISTIO_NAMESPACE;
+  let gone: string[] = [];
+  switch (step.kind) {
+    case 'remote-secret':
+      gone = await del(k, 'v1', 'Secret', remoteSecretName(step.watched!), ns);
+      break;
+    case 'remote-reader':
+      gone = [
+        ...(await del(k, 'v1', 'Secret', READER_TOKEN_SECRET, ns)),
+        ...(await del(k, 'rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', READER_CLUSTER_ROLE)),
+        ...(await del(k, 'rbac.authorization.k8s.io/v1', 'ClusterRole', READER_CLUSTER_ROLE)),
+        ...(await del(k, 'v1', 'ServiceAccount', READER_SERVICE_ACCOUNT, ns)),
+      ];
+      break;
+    case 'expose-istiod':
+      gone = [...(await del(k, 'networking.istio.io/v1', 'Gateway', 'istiod-gateway', ns).catch(() => [])), ...(await del(k, 'networking.istio.io/v1', 'VirtualService', `istiod-vs${plan.mesh.istio.revision ? `-${plan.mesh.istio.revision}` : ''}`, ns).catch(() => []))];
+      break;
+    case 'expose-services':
+      gone = await del(k, 'networking.istio.io/v1', 'Gateway', 'cross-network-gateway', ns).catch(() => []);
+      break;
+    case 'istio': {
+      const state = await readState(k).catch(() => undefined);
+      if (!state?.hashes['istio'] && !state?.hashes['eastwest-gateway']) return { changed: false, detail: 'nothing installed by meshfed' };
+      // --purge removes every revision and the CRDs: the cluster goes back to no Istio at all.
+      await istioctl(opts.istioctl, ['uninstall', '--purge', '-y'], { cluster: c.name, kubeconfig: opts.kubeconfig, context: c.context });
+      // istioctl returns while the API server still finalizes the CRDs it deleted; wait, so
+      // that destroy ends with the cluster as it was and a new apply does not meet them half-gone.
+      const istioCrds = async () => (await listObjects(k, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition')).filter((d) => d.metadata.name.endsWith('.istio.io'));
+      await waitFor(async () => ((await istioCrds()).length === 0 ? true : undefined), {
+        timeoutMs: 120_000,
+        what: "Istio's CRDs to be deleted",
+        cluster: c.name,
+        hint: 'check `kubectl get crd | grep istio.io` for CRDs stuck on a finalizer',
+      });
+      return { changed: true, detail: 'istioctl uninstall --purge' };
+    }
+    case 'cacerts':
+      gone = await del(k, 'v1', 'Secret', 'cacerts', ns);
+      break;
+    case 'namespace': {
+      const state = await readState(k).catch(() => undefined);
+      gone = await del(k, 'v1', 'ConfigMap', STATE_CONFIGMAP, ns);
+      if (state?.namespaceCreated === 'true') {
+        gone.push(...(await del(k, 'v1', 'Namespace', ns)));
+        await waitFor(async () => ((await getObject(k, { apiVersion: 'v1', kind: 'Namespace', name: ns })) ? undefined : true), {
+          timeoutMs: 120_000,
+          what: `namespace ${ns} to be deleted`,
+          cluster: c.name,
+          hint: 'check `kubectl get ns istio-system -o yaml` for finalizers',
+        });
+      } else if (await getObject(k, { apiVersion: 'v1', kind: 'Namespace', name: ns })) {
+        // Applying nothing as meshfed releases (and so removes) only the labels and annotations meshfed set.
+        await applyObject(k, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+        gone.push('Namespace labels/annotations set by meshfed');
+      }
+      break;
+    }
+    default:
+      return { changed: false, detail: 'nothing to undo' };
+  }
+  return { changed: gone.length > 0, detail: gone.length ? `deleted ${gone.join(', ')}` : 'already gone' };
+}
+
+/** Removes everything meshfed created, in reverse dependency order; keeps the trust folder. */
+export async function destroyMesh(opts: DestroyOptions): Promise<Map<string, StepOutcome>> {
+  const clients = makeClients(opts.plan, opts.kubeconfig);
+  return runDag(destroySteps(opts.plan), {
+      concurrency: opts.concurrency ?? 6,
+      run: async (s) => {
+        const k = clients.get(s.cluster);
+        if (!k) throw new Error(`no client for ${s.cluster}`);
+        if (k instanceof Error) throw k;
+        return undo(opts.plan, s, k, opts);
+      },
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    });
+}
+
