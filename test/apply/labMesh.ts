@@ -5,7 +5,7 @@ import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
  * A bundled example turned into a lab mesh: the same topology, with the lab's loopback API
  * servers, contexts named `lab-<cluster>` and fast ECDSA keys. Comments and layout stay.
  */
-export async function labVariant(example: string, ips: readonly string[], opts: { drop?: string[] } = {}): Promise<string> {
+export async function labVariant(example: string, ips: readonly string[], opts: { drop?: string[]; pools?: Record<string, string> } = {}): Promise<string> {
   const doc = parseDocument(await readFile(example, 'utf8'));
   doc.setIn(['spec', 'lab'], doc.createNode({ nodes: 1 }));
   doc.setIn(['spec', 'trust', 'keyAlgorithm'], 'ecdsa-p256');
@@ -18,6 +18,10 @@ export async function labVariant(example: string, ips: readonly string[], opts: 
     c.set('context', `lab-${String(c.get('name'))}`);
     c.set('apiServer', `https://${ip}:6443`);
     c.delete('nodeAddress');
+    // The lab has no cloud load balancer: a cluster whose gateway would get its address from
+    // one needs a pool here.
+    const pool = opts.pools?.[String(c.get('name'))];
+    if (pool) c.set('loadBalancerPool', pool);
   });
   return doc.toString();
 }
