@@ -1,0 +1,47 @@
+/**
+ * Codes MF9xxx belong to the discovery layer. Messages name secrets and clusters, never
+ * token or key material: a kubeconfig's text is never quoted, not even in YAML errors.
+ */
+export const DISCOVERY_ERROR_CODES = {
+  emptyKubeconfig: 'MF9001',
+  notBase64: 'MF9002',
+  notYaml: 'MF9003',
+  invalidKubeconfig: 'MF9004',
+  kubeconfigNotAllowed: 'MF9005',
+} as const;
+
+export type DiscoveryErrorCause = keyof typeof DISCOVERY_ERROR_CODES;
+export type DiscoveryErrorCode = (typeof DISCOVERY_ERROR_CODES)[DiscoveryErrorCause];
+
+export interface SecretRef {
+  namespace: string;
+  name: string;
+}
+
+/** A cluster entry of a remote secret that istiod could not turn into a client. */
+export class RemoteSecretError extends Error {
+  override readonly name = 'RemoteSecretError';
+  readonly code: DiscoveryErrorCode;
+  override readonly cause: DiscoveryErrorCause;
+  readonly hint: string;
+  readonly secret: SecretRef;
+  readonly clusterId: string;
+
+  constructor(init: { cause: DiscoveryErrorCause; message: string; hint: string; secret: SecretRef; clusterId: string }) {
+    super(init.message);
+    this.cause = init.cause;
+    this.code = DISCOVERY_ERROR_CODES[init.cause];
+    this.hint = init.hint;
+    this.secret = init.secret;
+    this.clusterId = init.clusterId;
+  }
+
+  /** Errors serialise to `{}` by default; say what the API and `-o json` should show. */
+  toJSON(): { code: DiscoveryErrorCode; cause: DiscoveryErrorCause; message: string; hint: string; secret: SecretRef; clusterId: string } {
+    return { code: this.code, cause: this.cause, message: this.message, hint: this.hint, secret: this.secret, clusterId: this.clusterId };
+  }
+}
+
+export function isRemoteSecretError(value: unknown): value is RemoteSecretError {
+  return value instanceof RemoteSecretError;
+}

@@ -1,0 +1,39 @@
+export * from './types.js';
+export { DISCOVERY_ERROR_CODES, RemoteSecretError, isRemoteSecretError, type DiscoveryErrorCause, type DiscoveryErrorCode, type SecretRef } from './errors.js';
+export { checkKubeconfig, type KubeconfigCheck, type KubeconfigProblem, type KubeconfigTarget, type InsecureKubeconfigOption } from './kubeconfig.js';
+export { MemberCluster, type MemberClusterInfo } from './memberCluster.js';
+export {
+  readRemoteSecrets,
+  diffMemberClusters,
+  secretKey,
+  type ReadRemoteSecretsOptions,
+  type RemoteSecretsResult,
+  type IgnoredEntry,
+  type IgnoredReason,
+  type MemberClusterDiff,
+  type MemberClusterChange,
+} from './remoteSecrets.js';
+export { buildRegistry, findService, type RegistryOptions } from './registry.js';
+export { hostnameOf } from './clusterRegistry.js';
+export { gatewaysOfService } from './gateways.js';
+export {
+  networkView,
+  networkViews,
+  ISTIOD_SPLIT_HORIZON,
+  type SplitHorizonOptions,
+  type NetworkView,
+  type PortView,
+  type ViewEndpoint,
+  type DroppedEndpoint,
+  type DropReason,
+} from './splitHorizon.js';
+export {
+  MULTICLUSTER_SECRET_LABEL,
+  NETWORK_LABEL,
+  GATEWAY_PORT_LABEL,
+  TLS_MODE_LABEL,
+  DEFAULT_SYSTEM_NAMESPACE,
+  DEFAULT_DOMAIN_SUFFIX,
+  DEFAULT_GATEWAY_PORT,
+  DEFAULT_GATEWAY_HBONE_PORT,
+} from './labels.js';
