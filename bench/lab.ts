@@ -18,6 +18,7 @@ const PARTS = [
   ['kwok', LAB_VERSIONS.kwok],
   ['kube', LAB_VERSIONS.kubernetes],
   ['istio', LAB_VERSIONS.istio],
+  ['helm', LAB_VERSIONS.helm],
 ] as const;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

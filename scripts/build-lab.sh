@@ -14,11 +14,12 @@ ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 # so it builds with no overrides. It reports itself as 1.31.0.
 ISTIO_VERSION=${ISTIO_VERSION:-1.31.0}
 ISTIO_MODULE_VERSION=${ISTIO_MODULE_VERSION:-v0.0.0-20260827124520-eed52ebb66ad}
+HELM_VERSION=${HELM_VERSION:-v3.22.0}
 # Optional "module=module@version" overrides for an Istio commit whose pins the registry refuses.
 ISTIO_REPLACES=${ISTIO_REPLACES:-}
 
 CACHE=${MESHFED_CACHE:-$HOME/.cache/meshfed}
-ONLY=${1:-all}   # all | kube | kwok | etcd | istio
+ONLY=${1:-all}   # all | kube | kwok | etcd | istio | helm
 
 log() { printf '[lab build] %s\n' "$*" >&2; }
 command -v go >/dev/null || { log "no Go toolchain on PATH: install Go >= 1.25"; exit 1; }
@@ -89,7 +90,8 @@ build_etcd() {
 
 build_istio() {
   local out=$CACHE/istio-$ISTIO_VERSION bin=$CACHE/istio-$ISTIO_VERSION/bin
-  have "$bin/istioctl" "$bin/pilot-discovery" && { log "istio $ISTIO_VERSION cached"; return; }
+  local charts=$CACHE/istio-$ISTIO_VERSION/charts
+  have "$bin/istioctl" "$bin/pilot-discovery" && [ -f "$charts/base/Chart.yaml" ] && [ -f "$charts/istiod/Chart.yaml" ] && [ -f "$charts/gateway/Chart.yaml" ] && { log "istio $ISTIO_VERSION cached"; return; }
   BUILT=1
   mkdir -p "$out/mod" "$bin"; cd "$out/mod"
   [ -f go.mod ] || go mod init local.invalid/meshfed-lab-istio >/dev/null 2>&1
@@ -107,6 +109,23 @@ build_istio() {
     go build -trimpath -ldflags "$ldf" -o "$bin/$name.tmp" "istio.io/istio/$p"
     mv "$bin/$name.tmp" "$bin/$name"
   done
+  # The Helm charts of the same commit (base, istiod, gateway), for apply with installer: helm;
+  # in the source tree istiod's chart lives in istio-control/istio-discovery.
+  local dir; dir=$(go list -m -f '{{.Dir}}' "istio.io/istio")
+  rm -rf "$charts.tmp" && mkdir -p "$charts.tmp"
+  cp -r "$dir/manifests/charts/base" "$charts.tmp/base"
+  cp -r "$dir/manifests/charts/istio-control/istio-discovery" "$charts.tmp/istiod"
+  cp -r "$dir/manifests/charts/gateway" "$charts.tmp/gateway"
+  chmod -R u+w "$charts.tmp" && rm -rf "$charts" && mv "$charts.tmp" "$charts"
+}
+
+build_helm() {
+  local bin=$CACHE/helm-$HELM_VERSION/bin
+  have "$bin/helm" && { log "helm $HELM_VERSION cached"; return; }
+  BUILT=1
+  mkdir -p "$bin"
+  log "helm $HELM_VERSION: building"
+  GOBIN=$bin GOFLAGS= go install -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 }
 
 # Every part that really builds appends "<part> <seconds> <UTC time> <version>" to this file;
@@ -115,7 +134,7 @@ timed() {
   local part=$1 start=$SECONDS version
   BUILT=0
   "build_$part"
-  case $part in kube) version=$KUBE_VERSION ;; kwok) version=$KWOK_VERSION ;; etcd) version=$ETCD_VERSION ;; istio) version=$ISTIO_VERSION ;; esac
+  case $part in kube) version=$KUBE_VERSION ;; kwok) version=$KWOK_VERSION ;; etcd) version=$ETCD_VERSION ;; istio) version=$ISTIO_VERSION ;; helm) version=$HELM_VERSION ;; esac
   if [ "$BUILT" = 1 ]; then
     mkdir -p "$CACHE"
     printf '%s\t%s\t%s\t%s\n' "$part" "$((SECONDS - start))" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$version" >> "$CACHE/build-times.tsv"
@@ -128,8 +147,8 @@ exec 9>"$CACHE/.build.lock"
 flock 9
 
 case $ONLY in
-  all) timed etcd; timed kwok; timed kube; timed istio ;;
-  kube|kwok|etcd|istio) timed "$ONLY" ;;
-  *) log "unknown part '$ONLY' (all|kube|kwok|etcd|istio)"; exit 64 ;;
+  all) timed etcd; timed kwok; timed kube; timed istio; timed helm ;;
+  kube|kwok|etcd|istio|helm) timed "$ONLY" ;;
+  *) log "unknown part '$ONLY' (all|kube|kwok|etcd|istio|helm)"; exit 64 ;;
 esac
 log "done"

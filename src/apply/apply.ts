@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { kubeClients, type KubeClients } from '../kube/index.js';
 import type { Plan } from '../plan/index.js';
-import type { ApplyContext } from './context.js';
+import type { ApplyContext, HelmSource } from './context.js';
 import { runDag, type StepEvent, type StepOutcome } from './dag.js';
 import { pruneCluster } from './prune.js';
 import { runStep } from './steps.js';
@@ -12,6 +12,8 @@ export interface ApplyOptions {
   plan: Plan;
   kubeconfig: string;
   istioctl: string;
+  /** For installer: helm; defaults to `helm` on PATH with the `istio` chart repository. */
+  helm?: HelmSource;
   rootDir: string;
   dryRun?: boolean;
   concurrency?: number;
@@ -34,6 +36,11 @@ export interface ApplyReport {
   failed: number;
   blocked: number;
   dryRun: boolean;
+}
+
+/** `helm` on PATH with charts from the `istio` repository at the mesh's Istio version, as the rendered files say. */
+export function defaultHelm(plan: Plan): HelmSource {
+  return { binary: 'helm', charts: 'istio', version: plan.mesh.istio.version };
 }
 
 export function makeClients(plan: Plan, kubeconfig: string): Map<string, KubeClients | Error> {
@@ -60,6 +67,7 @@ export async function applyMesh(opts: ApplyOptions): Promise<ApplyReport> {
     clients: makeClients(opts.plan, opts.kubeconfig),
     kubeconfig: opts.kubeconfig,
     istioctl: opts.istioctl,
+    helm: opts.helm ?? defaultHelm(opts.plan),
     rootDir: opts.rootDir,
     dryRun,
     gatewayAddresses: new Map(),
@@ -77,7 +85,7 @@ export async function applyMesh(opts: ApplyOptions): Promise<ApplyReport> {
         const clean = steps.filter((s) => s.cluster === c.name).every((s) => outcomes.get(s.id)?.status === 'done');
         if (!k || k instanceof Error || !clean) continue;
         try {
-          pruned.push({ cluster: c.name, deleted: await pruneCluster(opts.plan, c, k, dryRun) });
+          pruned.push({ cluster: c.name, deleted: await pruneCluster(ctx, c, k) });
         } catch (e) {
           pruned.push({ cluster: c.name, deleted: [], error: (e as Error).message });
         }

@@ -8,6 +8,8 @@ export interface ApplyContext {
   clients: Map<string, KubeClients | Error>;
   kubeconfig: string;
   istioctl: string;
+  /** helm binary and where Istio's charts come from, for installer: helm. */
+  helm: HelmSource;
   /** The trust folder (root + one folder per cluster). */
   rootDir: string;
   dryRun: boolean;
@@ -17,6 +19,14 @@ export interface ApplyContext {
   waitTimeoutMs: number;
   /** Folder for the files handed to istioctl. */
   workDir: string;
+}
+
+export interface HelmSource {
+  binary: string;
+  /** A folder holding base/, istiod/ and gateway/, or the name of a Helm repository (`istio`). */
+  charts: string;
+  /** The chart version when charts come from a repository (the mesh's Istio version). */
+  version?: string;
 }
 
 export function clientOf(ctx: ApplyContext, cluster: string): KubeClients {

@@ -1,6 +1,9 @@
 import { applyObject, deleteObject, getObject, listObjects, type KubeClients } from '../kube/index.js';
 import { ISTIO_NAMESPACE, READER_CLUSTER_ROLE, READER_SERVICE_ACCOUNT, READER_TOKEN_SECRET, remoteSecretName, type Plan, type Step } from '../plan/index.js';
-import { makeClients } from './apply.js';
+import { HELM_RELEASES } from '../render/index.js';
+import { defaultHelm, makeClients } from './apply.js';
+import type { HelmSource } from './context.js';
+import { helmUninstall } from './helm.js';
 import { runDag, type StepEvent, type StepOutcome } from './dag.js';
 import { STATE_CONFIGMAP, readState } from './state.js';
 import { istioctl } from './tools.js';
@@ -10,6 +13,7 @@ export interface DestroyOptions {
   plan: Plan;
   kubeconfig: string;
   istioctl: string;
+  helm?: HelmSource;
   concurrency?: number;
   onEvent?(e: StepEvent): void;
 }
@@ -50,18 +54,37 @@ async function undo(plan: Plan, step: Step, k: KubeClients, opts: DestroyOptions
     case 'istio': {
       const state = await readState(k).catch(() => undefined);
       if (!state?.hashes['istio'] && !state?.hashes['eastwest-gateway']) return { changed: false, detail: 'nothing installed by meshfed' };
-      // --purge removes every revision and the CRDs: the cluster goes back to no Istio at all.
-      await istioctl(opts.istioctl, ['uninstall', '--purge', '-y'], { cluster: c.name, kubeconfig: opts.kubeconfig, context: c.context });
-      // istioctl returns while the API server still finalizes the CRDs it deleted; wait, so
-      // that destroy ends with the cluster as it was and a new apply does not meet them half-gone.
+      const where = { cluster: c.name, kubeconfig: opts.kubeconfig, context: c.context };
       const istioCrds = async () => (await listObjects(k, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition')).filter((d) => d.metadata.name.endsWith('.istio.io'));
-      await waitFor(async () => ((await istioCrds()).length === 0 ? true : undefined), {
+      let detail: string;
+      if (plan.mesh.istio.installer === 'helm') {
+        const releases = [HELM_RELEASES.gateway, HELM_RELEASES.istiod(plan.mesh.istio.revision), HELM_RELEASES.base];
+        await helmUninstall(opts.helm ?? defaultHelm(plan), where, releases);
+        detail = `helm uninstall ${releases.join(', ')}`;
+      } else {
+        // --purge removes every revision: the cluster goes back to no Istio at all.
+        await istioctl(opts.istioctl, ['uninstall', '--purge', '-y'], where);
+        detail = 'istioctl uninstall --purge';
+      }
+      // Istio's base chart keeps its CRDs on uninstall (helm.sh/resource-policy: keep), and
+      // istioctl has been seen to leave one behind in a remote; Istio's uninstall guide deletes
+      // what is left by hand, and so do we.
+      const left = (await istioCrds()).filter((d) => !d.metadata.deletionTimestamp);
+      for (const d of left) await deleteObject(k, { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: d.metadata.name });
+      if (left.length) detail += `; deleted ${left.length} Istio CRDs it left`;
+      // The API server still finalizes the deleted CRDs for a while; wait, so that destroy ends
+      // with the cluster as it was and a new apply does not meet them half-gone.
+      let remaining: string[] = [];
+      await waitFor(async () => {
+        remaining = (await istioCrds()).map((d) => d.metadata.name);
+        return remaining.length === 0 ? true : undefined;
+      }, {
         timeoutMs: 120_000,
-        what: "Istio's CRDs to be deleted",
+        what: () => `Istio's CRDs to be deleted (still there: ${remaining.join(', ')})`,
         cluster: c.name,
         hint: 'check `kubectl get crd | grep istio.io` for CRDs stuck on a finalizer',
       });
-      return { changed: true, detail: 'istioctl uninstall --purge' };
+      return { changed: true, detail };
     }
     case 'cacerts':
       gone = await del(k, 'v1', 'Secret', 'cacerts', ns);

@@ -3,8 +3,8 @@ export const APPLY_ERROR_CODES = {
   MF8001: 'istioctl is missing or failed',
   MF8002: 'a wait ran past its deadline',
   MF8003: 'the trust folder has no intermediate for this cluster',
-  MF8005: 'the installer is not supported here',
   MF8006: "a watched cluster's reader token is not filled in",
+  MF8007: 'helm is missing or failed',
 } as const;
 
 export type ApplyErrorCode = keyof typeof APPLY_ERROR_CODES;

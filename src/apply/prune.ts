@@ -1,5 +1,8 @@
 import { deleteObject, getObject, listObjects, type KubeClients } from '../kube/index.js';
-import { ISTIO_NAMESPACE, type ClusterPlan, type Plan } from '../plan/index.js';
+import { ISTIO_NAMESPACE, type ClusterPlan } from '../plan/index.js';
+import { HELM_RELEASES } from '../render/index.js';
+import type { ApplyContext } from './context.js';
+import { helmUninstall } from './helm.js';
 import { MANAGED_BY, readState, writeState } from './state.js';
 
 const MANAGED = 'app.kubernetes.io/managed-by=meshfed';
@@ -16,7 +19,8 @@ const GATEWAY_KINDS: [string, string][] = [
  * clusters that left the mesh, a gateway no longer needed, expose objects no longer needed.
  * Returns what was (or, in a dry run, would be) deleted.
  */
-export async function pruneCluster(plan: Plan, c: ClusterPlan, k: KubeClients, dryRun: boolean): Promise<string[]> {
+export async function pruneCluster(ctx: ApplyContext, c: ClusterPlan, k: KubeClients): Promise<string[]> {
+  const { plan, dryRun } = ctx;
   const gone: string[] = [];
   const del = async (apiVersion: string, kind: string, name: string) => {
     const ref = { apiVersion, kind, name, namespace: ISTIO_NAMESPACE };
@@ -37,8 +41,15 @@ export async function pruneCluster(plan: Plan, c: ClusterPlan, k: KubeClients, d
     await del('networking.istio.io/v1', 'Gateway', 'cross-network-gateway');
   const state = await readState(k);
   if (!c.eastWestGateway && state?.hashes['eastwest-gateway']) {
-    for (const [apiVersion, kind] of GATEWAY_KINDS)
-      for (const o of await listObjects(k, apiVersion, kind, { namespace: ISTIO_NAMESPACE, labelSelector: 'istio=eastwestgateway' })) await del(apiVersion, kind, o.metadata.name);
+    if (plan.mesh.istio.installer === 'helm' && !dryRun) {
+      // Helm keeps a record of its release: uninstall it rather than deleting its objects under it.
+      const before = await listObjects(k, 'v1', 'Service', { namespace: ISTIO_NAMESPACE, labelSelector: 'istio=eastwestgateway' });
+      await helmUninstall(ctx.helm, { cluster: c.name, kubeconfig: ctx.kubeconfig, context: c.context }, [HELM_RELEASES.gateway]);
+      gone.push(...before.map((o) => `Service/${o.metadata.name}`), `helm release ${HELM_RELEASES.gateway}`);
+    } else {
+      for (const [apiVersion, kind] of GATEWAY_KINDS)
+        for (const o of await listObjects(k, apiVersion, kind, { namespace: ISTIO_NAMESPACE, labelSelector: 'istio=eastwestgateway' })) await del(apiVersion, kind, o.metadata.name);
+    }
     if (!dryRun) {
       const { ['eastwest-gateway']: _dropped, ...hashes } = state.hashes;
       await writeState(k, { ...state, hashes });

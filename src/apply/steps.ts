@@ -4,9 +4,24 @@ import { join } from 'node:path';
 import { getObject, type KubeObject } from '../kube/index.js';
 import { readIntermediate } from '../pki/index.js';
 import { ISTIO_NAMESPACE, READER_SERVICE_ACCOUNT, READER_TOKEN_SECRET, istiodName, remoteSecretName, type ClusterPlan, type Step } from '../plan/index.js';
-import { cacertsSecret, eastWestGatewayOperator, exposeIstiod, exposeServices, istioOperator, namespace, remoteReader, toYaml } from '../render/index.js';
+import {
+  cacertsSecret,
+  eastWestGatewayOperator,
+  exposeIstiod,
+  exposeServices,
+  HELM_CHARTS,
+  HELM_RELEASES,
+  helmBaseValues,
+  helmGatewayValues,
+  helmIstiodValues,
+  istioOperator,
+  namespace,
+  remoteReader,
+  toYaml,
+} from '../render/index.js';
 import { clientOf, KeyedLock, type ApplyContext } from './context.js';
 import { ApplyError } from './errors.js';
+import { helmUpgrade } from './helm.js';
 import { applyAll, applyTracked, summarize } from './objects.js';
 import { MANAGED_BY, readState, writeState } from './state.js';
 import { istioctl } from './tools.js';
@@ -52,41 +67,76 @@ async function cacertsStep(ctx: ApplyContext, c: ClusterPlan): Promise<StepRun> 
   return summarize(await applyAll(clientOf(ctx, c.name), [secret], ctx.dryRun), ctx.dryRun);
 }
 
-/** istioctl install of a rendered file, skipped when that exact file was installed before. */
-async function install(ctx: ApplyContext, c: ClusterPlan, key: 'istio' | 'eastwest-gateway', doc: unknown, present: () => Promise<boolean>): Promise<StepRun> {
-  if (ctx.plan.mesh.istio.installer !== 'istioctl')
-    throw new ApplyError('MF8005', `installer "${ctx.plan.mesh.istio.installer}" is not supported by apply yet`, 'render the Helm values with `meshfed render` and install them with helm, or use installer: istioctl', c.name);
+type InstallKey = 'istio' | 'eastwest-gateway';
+
+/**
+ * Runs an install (istioctl or helm) of rendered files, skipped when exactly those files were
+ * installed before and what they make is still there.
+ */
+async function install(ctx: ApplyContext, c: ClusterPlan, key: InstallKey, files: { name: string; yaml: string }[], present: () => Promise<boolean>, run: (paths: string[]) => Promise<string>): Promise<StepRun> {
   const k = clientOf(ctx, c.name);
-  const yaml = toYaml(doc);
-  const hash = sha(yaml);
+  const hash = sha(files.map((f) => f.yaml).join('---\n'));
   const state = await readState(k);
-  if (state?.hashes[key] === hash && (await present())) return { changed: false, detail: `unchanged (installed file ${hash})` };
-  if (ctx.dryRun) return { changed: true, detail: `would run istioctl install (${state?.hashes[key] ? 'file changed' : 'not installed'})` };
+  const tool = ctx.plan.mesh.istio.installer;
+  if (state?.hashes[key] === hash && (await present())) return { changed: false, detail: `unchanged (installed ${tool} files ${hash})` };
+  if (ctx.dryRun) return { changed: true, detail: `would run ${tool} for ${key} (${state?.hashes[key] ? 'files changed' : 'not installed'})` };
   await mkdir(ctx.workDir, { recursive: true });
-  const file = join(ctx.workDir, `${c.name}-${key}.yaml`);
-  await writeFile(file, yaml);
-  await istioctl(ctx.istioctl, ['install', '-y', '-f', file], { cluster: c.name, kubeconfig: ctx.kubeconfig, context: c.context });
+  const paths: string[] = [];
+  for (const f of files) {
+    const path = join(ctx.workDir, `${c.name}-${f.name}`);
+    await writeFile(path, f.yaml);
+    paths.push(path);
+  }
+  const detail = await run(paths);
   await stateLock.run(c.name, async () => {
     const s = (await readState(k)) ?? { hashes: {} };
     await writeState(k, { ...s, hashes: { ...s.hashes, [key]: hash } });
   });
-  return { changed: true, detail: `istioctl install -f ${key} (${hash})` };
+  return { changed: true, detail: `${detail} (${hash})` };
 }
+
+const target = (ctx: ApplyContext, c: ClusterPlan) => ({ cluster: c.name, kubeconfig: ctx.kubeconfig, context: c.context });
 
 async function istioStep(ctx: ApplyContext, c: ClusterPlan): Promise<StepRun> {
   const k = clientOf(ctx, c.name);
-  const addresses = Object.fromEntries(ctx.gatewayAddresses);
+  const inputs = { gatewayAddresses: Object.fromEntries(ctx.gatewayAddresses) };
   const rev = ctx.plan.mesh.istio.revision;
   const present =
     c.role === 'primary'
       ? async () => !!(await getObject(k, { apiVersion: 'apps/v1', kind: 'Deployment', name: istiodName(rev), namespace: ISTIO_NAMESPACE }))
       : async () => !!(await getObject(k, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', name: `istio-sidecar-injector${rev ? `-${rev}` : ''}` }));
-  return install(ctx, c, 'istio', istioOperator(ctx.plan, c, { gatewayAddresses: addresses }), present);
+  if (ctx.plan.mesh.istio.installer === 'helm') {
+    const files = [
+      { name: 'base.values.yaml', yaml: toYaml(helmBaseValues(ctx.plan, c)) },
+      { name: 'istiod.values.yaml', yaml: toYaml(helmIstiodValues(ctx.plan, c, inputs)) },
+    ];
+    return install(ctx, c, 'istio', files, present, async ([base, istiod]) => {
+      const opts = { wait: true, timeoutS: Math.round(ctx.waitTimeoutMs / 1000) };
+      await helmUpgrade(ctx.helm, target(ctx, c), HELM_RELEASES.base, HELM_CHARTS.base, base!, opts);
+      await helmUpgrade(ctx.helm, target(ctx, c), HELM_RELEASES.istiod(rev), HELM_CHARTS.istiod, istiod!, opts);
+      return `helm upgrade --install ${HELM_RELEASES.base}, ${HELM_RELEASES.istiod(rev)}`;
+    });
+  }
+  return install(ctx, c, 'istio', [{ name: 'istio.yaml', yaml: toYaml(istioOperator(ctx.plan, c, inputs)) }], present, async ([file]) => {
+    await istioctl(ctx.istioctl, ['install', '-y', '-f', file!], target(ctx, c));
+    return 'istioctl install -f istio';
+  });
 }
 
 async function gatewayStep(ctx: ApplyContext, c: ClusterPlan): Promise<StepRun> {
   const k = clientOf(ctx, c.name);
-  return install(ctx, c, 'eastwest-gateway', eastWestGatewayOperator(ctx.plan, c), async () => !!(await getObject(k, { apiVersion: 'v1', kind: 'Service', name: 'istio-eastwestgateway', namespace: ISTIO_NAMESPACE })));
+  const present = async () => !!(await getObject(k, { apiVersion: 'v1', kind: 'Service', name: 'istio-eastwestgateway', namespace: ISTIO_NAMESPACE }));
+  if (ctx.plan.mesh.istio.installer === 'helm') {
+    return install(ctx, c, 'eastwest-gateway', [{ name: 'gateway.values.yaml', yaml: toYaml(helmGatewayValues(ctx.plan, c)) }], present, async ([file]) => {
+      // No --wait: the gateway-address step waits for the address and says what is missing.
+      await helmUpgrade(ctx.helm, target(ctx, c), HELM_RELEASES.gateway, HELM_CHARTS.gateway, file!, { wait: false, timeoutS: 0 });
+      return `helm upgrade --install ${HELM_RELEASES.gateway}`;
+    });
+  }
+  return install(ctx, c, 'eastwest-gateway', [{ name: 'eastwest-gateway.yaml', yaml: toYaml(eastWestGatewayOperator(ctx.plan, c)) }], present, async ([file]) => {
+    await istioctl(ctx.istioctl, ['install', '-y', '-f', file!], target(ctx, c));
+    return 'istioctl install -f eastwest-gateway';
+  });
 }
 
 async function gatewayAddressStep(ctx: ApplyContext, c: ClusterPlan): Promise<StepRun> {

@@ -32,19 +32,35 @@ export function tail(text: string, lines = 6): string {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
 
-export async function istioctl(
-  binary: string,
-  args: string[],
-  where: { cluster: string; kubeconfig: string; context: string; timeoutMs?: number },
-): Promise<ToolResult> {
-  const full = [...args, '--kubeconfig', where.kubeconfig, '--context', where.context];
+interface Where {
+  cluster: string;
+  kubeconfig: string;
+  context: string;
+  timeoutMs?: number;
+}
+
+async function runInstaller(tool: 'istioctl' | 'helm', binary: string, args: string[], where: Where): Promise<ToolResult> {
+  const target = tool === 'istioctl' ? ['--kubeconfig', where.kubeconfig, '--context', where.context] : ['--kubeconfig', where.kubeconfig, '--kube-context', where.context];
+  const code = tool === 'istioctl' ? 'MF8001' : 'MF8007';
   let r: ToolResult;
   try {
-    r = await runTool(binary, full, { timeoutMs: where.timeoutMs ?? 600_000 });
+    r = await runTool(binary, [...args, ...target], { timeoutMs: where.timeoutMs ?? 600_000 });
   } catch (e) {
-    throw new ApplyError('MF8001', `cannot run istioctl (${binary}): ${(e as Error).message}`, 'install istioctl of the mesh\'s Istio version and put it on PATH, or pass --istioctl <path> (meshfed lab build builds one)', where.cluster);
+    const hint =
+      tool === 'istioctl'
+        ? "install istioctl of the mesh's Istio version and put it on PATH, or pass --istioctl <path> (meshfed lab build builds one)"
+        : 'install helm 3 and put it on PATH, or pass --helm <path> (meshfed lab build builds one)';
+    throw new ApplyError(code, `cannot run ${tool} (${binary}): ${(e as Error).message}`, hint, where.cluster);
   }
   if (r.code !== 0)
-    throw new ApplyError('MF8001', `istioctl ${args[0]} failed in ${where.cluster}:\n${tail(r.stderr || r.stdout)}`, `run it by hand to see everything: istioctl ${args.join(' ')} --context ${where.context}`, where.cluster);
+    throw new ApplyError(code, `${tool} ${args.slice(0, 2).join(' ')} failed in ${where.cluster}:\n${tail(r.stderr || r.stdout)}`, `run it by hand to see everything: ${tool} ${args.join(' ')} ${target.slice(2).join(' ')}`, where.cluster);
   return r;
+}
+
+export function istioctl(binary: string, args: string[], where: Where): Promise<ToolResult> {
+  return runInstaller('istioctl', binary, args, where);
+}
+
+export function helm(binary: string, args: string[], where: Where): Promise<ToolResult> {
+  return runInstaller('helm', binary, args, where);
 }

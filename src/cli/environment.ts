@@ -26,3 +26,15 @@ export function resolveIstioctl(explicit: string | undefined, loaded: LoadedMesh
   if (existsSync(lab) && lab.includes(`istio-${loaded.mesh.spec.istio.version}`)) return lab;
   return 'istioctl';
 }
+
+/**
+ * --helm and --charts, else the lab's helm and the Istio charts built with the lab (when the
+ * mesh's Istio version is the lab's), else `helm` on PATH and the `istio` chart repository.
+ */
+export function resolveHelm(flags: { helm?: string; charts?: string }, loaded: LoadedMesh): { binary: string; charts: string; version: string } {
+  const lab = labBinaryPaths();
+  const labIstio = lab.istioCharts.includes(`istio-${loaded.mesh.spec.istio.version}`);
+  const binary = flags.helm ?? (existsSync(lab.helm) ? lab.helm : 'helm');
+  const charts = flags.charts ?? (labIstio && existsSync(join(lab.istioCharts, 'istiod', 'Chart.yaml')) ? lab.istioCharts : 'istio');
+  return { binary, charts, version: loaded.mesh.spec.istio.version };
+}

@@ -69,6 +69,8 @@ export function buildProgram(io: Io): Command {
     .option('--dry-run', 'show what would change per cluster (server-side dry run); change nothing', false)
     .option('--concurrency <n>', 'most steps running at once', '6')
     .option('--istioctl <path>', 'istioctl binary (default: the lab build of the mesh version, then PATH)')
+    .option('--helm <path>', 'helm binary, for installer: helm (default: the lab build, then PATH)')
+    .option('--charts <dir|repo>', 'Istio charts for installer: helm: a folder with base/, istiod/, gateway/, or a Helm repository name (default: the lab build, then "istio")')
     .option('--no-prune', 'keep what left the mesh file')
     .option('--timeout <seconds>', 'deadline for each wait (gateway address, tokens)', '180')
     .addOption(outputOption(['text', 'json']))
@@ -79,6 +81,8 @@ export function buildProgram(io: Io): Command {
     .addOption(fileOption())
     .option('--concurrency <n>', 'most steps running at once', '6')
     .option('--istioctl <path>', 'istioctl binary')
+    .option('--helm <path>', 'helm binary, for installer: helm')
+    .option('--charts <dir|repo>', 'Istio charts for installer: helm')
     .addOption(outputOption(['text', 'json']))
     .action((o: ApplyFlags, cmd: Command) => destroyCommand({ ...o, ...kubeconfigOf(cmd) }, io));
   registerLabCommands(program, io);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { LAB_ERROR_CODES, LabError, quoteLogTail } from './errors.js';
 import { LAB_VERSIONS, buildScriptEnv, type LabVersions } from './versions.js';
 
-export type LabBinaryPart = 'etcd' | 'kwok' | 'kube' | 'istio';
+export type LabBinaryPart = 'etcd' | 'kwok' | 'kube' | 'istio' | 'helm';
 
 export interface LabBinaries {
   cacheDir: string;
@@ -22,6 +22,9 @@ export interface LabBinaries {
   kwokStages: string[];
   istioctl: string;
   pilotDiscovery: string;
+  /** Istio's Helm charts of the built commit: base/, istiod/, gateway/. */
+  istioCharts: string;
+  helm: string;
 }
 
 /** `${MESHFED_CACHE:-$HOME/.cache/meshfed}`, as scripts/build-lab.sh computes it. */
@@ -48,6 +51,8 @@ export function labBinaryPaths(cacheDir: string = labCacheDir(), versions: LabVe
     kwokStages: KWOK_STAGES.map((s) => join(kwokDir, 'stages', s)),
     istioctl: join(istio, 'istioctl'),
     pilotDiscovery: join(istio, 'pilot-discovery'),
+    istioCharts: join(cacheDir, `istio-${versions.istio}`, 'charts'),
+    helm: join(cacheDir, `helm-${versions.helm}`, 'bin', 'helm'),
   };
 }
 
@@ -60,7 +65,9 @@ function filesOf(b: LabBinaries, part: LabBinaryPart): string[] {
     case 'kube':
       return [b.kubeApiserver, b.kubeControllerManager, b.kubeScheduler, b.kubectl];
     case 'istio':
-      return [b.istioctl, b.pilotDiscovery];
+      return [b.istioctl, b.pilotDiscovery, ...['base', 'istiod', 'gateway'].map((c) => join(b.istioCharts, c, 'Chart.yaml'))];
+    case 'helm':
+      return [b.helm];
   }
 }
 
@@ -77,6 +84,8 @@ export function missingParts(b: LabBinaries, parts: LabBinaryPart[]): LabBinaryP
 export function buildScriptPath(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'build-lab.sh');
 }
+
+const ALL_PARTS: LabBinaryPart[] = ['etcd', 'kwok', 'kube', 'istio', 'helm'];
 
 export interface EnsureOptions {
   onProgress?(line: string): void;
@@ -118,11 +127,11 @@ async function runBuild(part: LabBinaryPart, opts: EnsureOptions): Promise<void>
  */
 export async function ensureLabBinaries(opts: EnsureOptions = {}): Promise<LabBinaries> {
   const binaries = labBinaryPaths(labCacheDir(opts.env));
-  for (const part of missingParts(binaries, opts.parts ?? ['etcd', 'kwok', 'kube', 'istio'])) {
+  for (const part of missingParts(binaries, opts.parts ?? ALL_PARTS)) {
     opts.onProgress?.(`[lab build] building ${part} (cached afterwards in ${binaries.cacheDir})`);
     await runBuild(part, opts);
   }
-  const still = missingParts(binaries, opts.parts ?? ['etcd', 'kwok', 'kube', 'istio']);
+  const still = missingParts(binaries, opts.parts ?? ALL_PARTS);
   if (still.length > 0) {
     throw new LabError(LAB_ERROR_CODES.binaryMissing, `the lab build finished but ${still.join(', ')} binaries are missing in ${binaries.cacheDir}`, 'run scripts/build-lab.sh by hand and read its output');
   }

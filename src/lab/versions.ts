@@ -10,6 +10,8 @@ export const LAB_VERSIONS = {
   istio: '1.31.0',
   /** Istio's Go module has no semver tags; this pseudo-version is the commit we build. */
   istioModule: 'v0.0.0-20260827124520-eed52ebb66ad',
+  /** For apply with installer: helm, with the Istio charts of the same commit. */
+  helm: 'v3.22.0',
 } as const;
 
 export type LabVersions = typeof LAB_VERSIONS;
@@ -22,5 +24,6 @@ export function buildScriptEnv(versions: LabVersions = LAB_VERSIONS): Record<str
     ETCD_VERSION: versions.etcd,
     ISTIO_VERSION: versions.istio,
     ISTIO_MODULE_VERSION: versions.istioModule,
+    HELM_VERSION: versions.helm,
   };
 }

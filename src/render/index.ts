@@ -5,3 +5,4 @@ export { eastWestGatewayOperator, helmGatewayValues, EASTWEST_PORTS, LB_IPS_ANNO
 export { exposeIstiod, exposeServices } from './expose.js';
 export { namespace, cacertsSecret, remoteReader, routesScript, type CaCertFiles } from './cluster.js';
 export { toYaml, toYamlDocuments } from './yaml.js';
+export { HELM_RELEASES, HELM_CHARTS } from './helm.js';

@@ -2,6 +2,7 @@ import type { ClusterPlan, Plan } from '../plan/index.js';
 import { cacertsSecret, namespace, remoteReader, routesScript, type CaCertFiles } from './cluster.js';
 import { exposeIstiod, exposeServices } from './expose.js';
 import { eastWestGatewayOperator, helmGatewayValues } from './gateway.js';
+import { HELM_CHARTS, HELM_RELEASES } from './helm.js';
 import { helmBaseValues, helmIstiodValues, istioOperator, remotePilotAddress, type RenderInputs } from './istio.js';
 import { comment, toYaml, toYamlDocuments } from './yaml.js';
 
@@ -33,9 +34,12 @@ function istioFiles(plan: Plan, c: ClusterPlan, opts: RenderOptions): RenderedFi
   }
   const helm = (chart: string, release: string, file: string) => `helm upgrade --install ${release} istio/${chart} -n istio-system --kube-context ${ctx} -f ${file}`;
   return [
-    { path: `${c.name}/20-helm-base.values.yaml`, mode: 0o644, content: comment([HEADER, helm('base', 'istio-base', '20-helm-base.values.yaml')]) + toYaml(helmBaseValues(plan, c)) },
-    // A revisioned control plane is its own release, so canary upgrades can run side by side.
-    { path: `${c.name}/21-helm-istiod.values.yaml`, mode: 0o644, content: comment([HEADER, helm('istiod', plan.mesh.istio.revision ? `istiod-${plan.mesh.istio.revision}` : 'istiod', '21-helm-istiod.values.yaml')]) + toYaml(helmIstiodValues(plan, c, opts)) },
+    { path: `${c.name}/20-helm-base.values.yaml`, mode: 0o644, content: comment([HEADER, helm(HELM_CHARTS.base, HELM_RELEASES.base, '20-helm-base.values.yaml')]) + toYaml(helmBaseValues(plan, c)) },
+    {
+      path: `${c.name}/21-helm-istiod.values.yaml`,
+      mode: 0o644,
+      content: comment([HEADER, helm(HELM_CHARTS.istiod, HELM_RELEASES.istiod(plan.mesh.istio.revision), '21-helm-istiod.values.yaml')]) + toYaml(helmIstiodValues(plan, c, opts)),
+    },
   ];
 }
 
@@ -48,7 +52,7 @@ function gatewayFiles(plan: Plan, c: ClusterPlan): RenderedFile[] {
     {
       path: `${c.name}/30-helm-gateway.values.yaml`,
       mode: 0o644,
-      content: comment([HEADER, `helm upgrade --install istio-eastwestgateway istio/gateway -n istio-system --kube-context ${c.context} -f 30-helm-gateway.values.yaml`]) + toYaml(helmGatewayValues(plan, c)),
+      content: comment([HEADER, `helm upgrade --install ${HELM_RELEASES.gateway} istio/${HELM_CHARTS.gateway} -n istio-system --kube-context ${c.context} -f 30-helm-gateway.values.yaml`]) + toYaml(helmGatewayValues(plan, c)),
     },
   ];
 }

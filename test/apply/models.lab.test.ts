@@ -1,6 +1,6 @@
 /**
- * The four seed models, one after another, on one two-cluster lab (they share the mesh and
- * cluster names): apply brings the live clusters to the plan, a second apply changes nothing,
+ * The four seed models, and one of them with Helm, one after another on one two-cluster lab
+ * (they share the mesh and cluster names): apply brings the live clusters to the plan, a second apply changes nothing,
  * and destroy leaves the clusters as they were. Loopback addresses 127.0.3.x belong to this file.
  */
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,7 +16,9 @@ import { labVariant } from './labMesh.js';
 import { expectClustersMatchPlan, snapshot } from './live.js';
 
 const IPS = ['127.0.3.1', '127.0.3.2'];
-const MODELS = ['primary-remote', 'multi-primary', 'primary-remote-multi-network', 'multi-primary-multi-network'] as const;
+const MODELS = ['primary-remote', 'multi-primary', 'primary-remote-multi-network', 'multi-primary-multi-network'].map((m) => `examples/${m}/mesh.yaml`);
+// The same multi-network primary-remote model installed with Helm (istio/base, istiod, gateway).
+const HELM = 'test/render/fixtures/primary-remote-multi-network-helm/mesh.yaml';
 
 let dir: string;
 let meshPath: string;
@@ -34,7 +36,7 @@ beforeAll(async () => {
   await ensureLabBinaries({});
   dir = await mkdtemp(join(tmpdir(), 'meshfed-apply-models-'));
   meshPath = join(dir, 'mesh.yaml');
-  await writeFile(meshPath, await labVariant(`examples/${MODELS[0]}/mesh.yaml`, IPS));
+  await writeFile(meshPath, await labVariant(MODELS[0]!, IPS));
   mesh = await load();
   lab = await labUp({ mesh, meshPath });
   clients = new Map(mesh.spec.clusters.map((c) => [c.name, kubeClients(lab.kubeconfig, c.context)]));
@@ -47,9 +49,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe.each(MODELS)('seed model %s on the lab', (model) => {
+describe.each([...MODELS, HELM])('%s on the lab', (model) => {
   it('apply makes the live clusters what the plan says; re-apply changes nothing; destroy restores them', async () => {
-    await writeFile(meshPath, await labVariant(`examples/${model}/mesh.yaml`, IPS));
+    await writeFile(meshPath, await labVariant(model, IPS));
     mesh = await load();
     const plan = planMesh(mesh);
     const before = new Map<string, Record<string, string[]>>();

@@ -1,6 +1,6 @@
 import { applyMesh, destroyMesh, jsonProgress, lineProgress, liveProgress, type ProgressSink, type StepOutcome } from '../../apply/index.js';
 import { planMesh, type Plan, type Step } from '../../plan/index.js';
-import { resolveIstioctl, resolveKubeconfig } from '../environment.js';
+import { resolveHelm, resolveIstioctl, resolveKubeconfig } from '../environment.js';
 import { CommandExit, EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { loadMesh } from '../mesh.js';
@@ -10,6 +10,8 @@ export interface ApplyFlags {
   dryRun: boolean;
   concurrency: string;
   istioctl?: string;
+  helm?: string;
+  charts?: string;
   kubeconfig?: string;
   output: string;
   prune: boolean;
@@ -49,6 +51,7 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<void> {
     plan,
     kubeconfig,
     istioctl: resolveIstioctl(flags.istioctl, loaded),
+    helm: resolveHelm(flags, loaded),
     rootDir: loaded.rootDir,
     dryRun: flags.dryRun,
     concurrency: Number(flags.concurrency),
@@ -78,6 +81,7 @@ export async function destroyCommand(flags: Omit<ApplyFlags, 'dryRun' | 'prune' 
     plan,
     kubeconfig: resolveKubeconfig(flags.kubeconfig, loaded),
     istioctl: resolveIstioctl(flags.istioctl, loaded),
+    helm: resolveHelm(flags, loaded),
     concurrency: Number(flags.concurrency),
     onEvent: (e) => progress.event(e),
   });
