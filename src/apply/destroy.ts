@@ -1,4 +1,4 @@
-import { applyObject, deleteObject, getObject, listObjects, type KubeClients } from '../kube/index.js';
+import { applyObject, deleteObject, getObject, listObjects, type KubeClients, type KubeObject } from '../kube/index.js';
 import { ISTIO_NAMESPACE, READER_CLUSTER_ROLE, READER_SERVICE_ACCOUNT, READER_TOKEN_SECRET, remoteSecretName, type Plan, type Step } from '../plan/index.js';
 import { HELM_RELEASES } from '../render/index.js';
 import { defaultHelm, makeClients } from './apply.js';
@@ -75,9 +75,14 @@ async function undo(plan: Plan, step: Step, k: KubeClients, opts: DestroyOptions
       // The API server still finalizes the deleted CRDs for a while; wait, so that destroy ends
       // with the cluster as it was and a new apply does not meet them half-gone.
       let remaining: string[] = [];
+      let polls = 0;
       await waitFor(async () => {
-        remaining = (await istioCrds()).map((d) => d.metadata.name);
-        return remaining.length === 0 ? true : undefined;
+        const crds = await istioCrds();
+        remaining = crds.map((d) => `${d.metadata.name}${terminatingNote(d)}`);
+        // The API server's CRD finalizer retries a failed cleanup with a growing backoff (up to
+        // minutes), but at once when the CRD changes: touch the stragglers now and then.
+        if (++polls % 8 === 0) for (const d of crds) await nudgeCrd(k, d.metadata.name, polls);
+        return crds.length === 0 ? true : undefined;
       }, {
         timeoutMs: 120_000,
         what: () => `Istio's CRDs to be deleted (still there: ${remaining.join(', ')})`,
@@ -111,6 +116,18 @@ async function undo(plan: Plan, step: Step, k: KubeClients, opts: DestroyOptions
       return { changed: false, detail: 'nothing to undo' };
   }
   return { changed: gone.length > 0, detail: gone.length ? `deleted ${gone.join(', ')}` : 'already gone' };
+}
+
+/** Why a CRD is still terminating, from the condition the API server's finalizer sets. */
+function terminatingNote(crd: KubeObject): string {
+  const conditions = ((crd['status'] as { conditions?: { type: string; reason?: string; message?: string }[] } | undefined)?.conditions ?? []);
+  const t = conditions.find((c) => c.type === 'Terminating');
+  return t?.reason && t.reason !== 'InstanceDeletionInProgress' ? ` (${t.reason}: ${t.message ?? ''})` : '';
+}
+
+async function nudgeCrd(k: KubeClients, name: string, n: number): Promise<void> {
+  const ref = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name, annotations: { 'meshfed.io/cleanup-retry': String(n) } } };
+  await applyObject(k, ref, { fieldManager: 'meshfed-destroy' }).catch(() => undefined); // gone meanwhile: fine
 }
 
 /** Removes everything meshfed created, in reverse dependency order; keeps the trust folder. */
