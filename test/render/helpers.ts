@@ -11,7 +11,8 @@ import type { Io } from '../../src/cli/io.js';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(REPO, 'test/render/fixtures');
 export const GOLDEN_ROOT = join(REPO, 'test/golden/render');
-export const SEED_000 = '/work/shared/seeds/000_a99d4b17e0ee9054.txt';
+// CI clones the repository next to shared/, as the sessions' checkout sits beside it.
+export const SEED_000 = join(REPO, '..', 'shared', 'seeds', '000_a99d4b17e0ee9054.txt');
 
 /** The four models of seed 000, in the order the seed describes them. */
 export const SEED_MODELS = ['primary-remote', 'multi-primary', 'primary-remote-multi-network', 'multi-primary-multi-network'] as const;
