@@ -1,5 +1,5 @@
 import { kubeClients } from '../../kube/index.js';
-import { ensureLabBinaries, labUp } from '../../lab/index.js';
+import { ensureLabBinaries, labBinaryPaths, labUp } from '../../lab/index.js';
 import { ensureTrust } from '../../pki/index.js';
 import { planMesh } from '../../plan/index.js';
 import { deployVerification, SAMPLE_NAMESPACE, verificationLayout } from '../../verify/index.js';
@@ -37,6 +37,8 @@ export async function labDemoCommand(opts: { file: string }, io: Io): Promise<vo
     }),
   );
   const first = plan.clusters[0]!;
+  // The lab's own kubectl: a newcomer's machine may have none on PATH.
+  const kubectl = labBinaryPaths().kubectl;
   io.out(
     [
       `Demo mesh ${mesh.metadata.name} is up in the lab: ${plan.clusters.map((c) => `${c.name} (${c.role}, ${c.network || 'one network'})`).join(', ')}.`,
@@ -47,8 +49,8 @@ export async function labDemoCommand(opts: { file: string }, io: Io): Promise<vo
       '',
       'Next:',
       `  export KUBECONFIG=${lab.kubeconfig}`,
-      `  kubectl --context ${first.context} -n ${SAMPLE_NAMESPACE} get pods,svc,endpointslices`,
-      `  kubectl --context ${first.context} -n istio-system get secrets -l istio/multiCluster=true`,
+      `  ${kubectl} --context ${first.context} -n ${SAMPLE_NAMESPACE} get pods,svc,endpointslices`,
+      `  ${kubectl} --context ${first.context} -n istio-system get secrets -l istio/multiCluster=true`,
       `  node bin/meshfed.js apply -f ${opts.file}     # again: changes nothing`,
       `  node bin/meshfed.js destroy -f ${opts.file}   # remove the mesh, keep the certificates`,
       `  node bin/meshfed.js lab down -f ${opts.file}  # stop the lab`,
