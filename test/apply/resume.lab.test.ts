@@ -5,36 +5,22 @@
  * Loopback addresses 127.0.4.x belong to this file.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getObject, kubeClients, listObjects, type KubeClients } from '../../src/kube/index.js';
-import { ensureLabBinaries, labDown, labUp, type LabState } from '../../src/lab/index.js';
+import { getObject, listObjects } from '../../src/kube/index.js';
+import { labUp } from '../../src/lab/index.js';
 import { planMesh } from '../../src/plan/index.js';
-import { validateMeshFile, type MeshFile } from '../../src/topology/index.js';
 import { runCli } from '../cli/run.js';
-import { labVariant } from './labMesh.js';
+import { startLabMesh, type LabMesh } from './labMesh.js';
 import { expectClustersMatchPlan } from './live.js';
 
 const IPS = ['127.0.4.1', '127.0.4.2'];
 const BIN = resolve('bin/meshfed.js');
 
-let dir: string;
-let meshPath: string;
-let mesh: MeshFile;
-let lab: LabState;
-let clients: Map<string, KubeClients>;
-let root: string;
+let t: LabMesh;
 
-async function useModel(model: string, opts: { drop?: string[] } = {}): Promise<MeshFile> {
-  await writeFile(meshPath, await labVariant(`examples/${model}/mesh.yaml`, IPS, opts));
-  const v = await validateMeshFile(meshPath);
-  expect(v.ok, JSON.stringify(v.diagnostics.filter((d) => d.severity === 'error'))).toBe(true);
-  mesh = v.mesh!;
-  return mesh;
-}
+const useModel = (model: string, opts: { drop?: string[] } = {}) => t.use(`examples/${model}/mesh.yaml`, opts);
 
 interface ChildRun {
   code: number | null;
@@ -46,7 +32,7 @@ interface ChildRun {
 /** Runs the real CLI as a child, in its own process group; `onEvent` may kill it (and its istioctl). */
 function applyChild(args: string[], onEvent: (e: ChildRun['events'][number], run: ChildRun, kill: () => void) => void = () => {}): Promise<ChildRun> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, 'apply', '-f', meshPath, '-o', 'json', ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'apply', '-f', t.meshPath, '-o', 'json', ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const run: ChildRun = { code: null, signal: null, events: [], stderr: '' };
     const kill = () => {
       try {
@@ -66,25 +52,16 @@ function applyChild(args: string[], onEvent: (e: ChildRun['events'][number], run
 }
 
 beforeAll(async () => {
-  await ensureLabBinaries({});
-  dir = await mkdtemp(join(tmpdir(), 'meshfed-apply-resume-'));
-  meshPath = join(dir, 'mesh.yaml');
-  await useModel('multi-primary-multi-network');
-  lab = await labUp({ mesh, meshPath });
-  clients = new Map(mesh.spec.clusters.map((c) => [c.name, kubeClients(lab.kubeconfig, c.context)]));
-  const certs = await runCli('certs', '-f', meshPath);
-  expect(certs.code, certs.stderr).toBe(0);
-  root = await readFile(join(dir, 'certs', 'root-cert.pem'), 'utf8');
+  t = await startLabMesh('apply-resume', 'examples/multi-primary-multi-network/mesh.yaml', IPS);
 });
 
 afterAll(async () => {
-  if (mesh) await labDown({ mesh, meshPath }).catch(() => undefined);
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await t?.down();
 });
 
 describe('apply, interrupted and resumed', () => {
   it.each([1, 5, 9])('a run killed after %i finished steps is completed by the next run', async (after) => {
-    const destroyed = await runCli('destroy', '-f', meshPath);
+    const destroyed = await runCli('destroy', '-f', t.meshPath);
     expect(destroyed.code, destroyed.stderr).toBe(0);
     const killed = await applyChild([], (e, run, kill) => {
       if (e.type === 'finish' && run.events.filter((x) => x.type === 'finish').length === after) kill();
@@ -92,19 +69,19 @@ describe('apply, interrupted and resumed', () => {
     expect(killed.signal, 'the first run was killed, not finished').toBe('SIGKILL');
     const finished = killed.events.filter((e) => e.type === 'finish').length;
     expect(finished).toBeGreaterThanOrEqual(after);
-    expect(finished).toBeLessThan(planMesh(mesh).steps.length);
+    expect(finished).toBeLessThan(planMesh(t.mesh).steps.length);
 
-    const resumed = await runCli('apply', '-f', meshPath);
+    const resumed = await runCli('apply', '-f', t.meshPath);
     expect(resumed.code, resumed.stderr).toBe(0);
-    await expectClustersMatchPlan(planMesh(mesh), clients, root);
+    await expectClustersMatchPlan(planMesh(t.mesh), t.clients, t.root);
   });
 });
 
 describe('apply when one API server stops mid-apply', () => {
   it("fails only that cluster's steps, finishes the others, and names each failure", async () => {
-    const destroyed = await runCli('destroy', '-f', meshPath);
+    const destroyed = await runCli('destroy', '-f', t.meshPath);
     expect(destroyed.code, destroyed.stderr).toBe(0);
-    const apiserver = lab.processes.find((p) => p.component === 'kube-apiserver' && p.cluster === 'cluster02')!;
+    const apiserver = t.lab.processes.find((p) => p.component === 'kube-apiserver' && p.cluster === 'cluster02')!;
     let stopped = false;
     const run = await applyChild(['--timeout', '20'], (e) => {
       // As soon as cluster02 has its namespace, its API server goes away.
@@ -117,7 +94,7 @@ describe('apply when one API server stops mid-apply', () => {
     expect(run.code, run.stderr).not.toBe(0);
     expect([2, 69]).toContain(run.code);
     const outcome = new Map(run.events.filter((e) => e.type === 'finish').map((e) => [e.step, e]));
-    const plan = planMesh(mesh);
+    const plan = planMesh(t.mesh);
     // Everything that needs only cluster01 finished.
     for (const s of plan.steps.filter((x) => x.cluster === 'cluster01' && x.kind !== 'remote-secret' && !x.manual)) expect(outcome.get(s.id)?.status, s.id).toBe('done');
     const failed = [...outcome.values()].filter((e) => e.status === 'failed');
@@ -132,40 +109,40 @@ describe('apply when one API server stops mid-apply', () => {
     expect(run.stderr).toMatch(/not started \(waiting on a failed step\): .*remote-secret:cluster01:cluster02/);
 
     // The lab brings the API server back; the next apply completes without losing anything.
-    lab = await labUp({ mesh, meshPath });
-    const resumed = await runCli('apply', '-f', meshPath);
+    t.lab = await labUp({ mesh: t.mesh, meshPath: t.meshPath });
+    const resumed = await runCli('apply', '-f', t.meshPath);
     expect(resumed.code, resumed.stderr).toBe(0);
-    await expectClustersMatchPlan(plan, clients, root);
+    await expectClustersMatchPlan(plan, t.clients, t.root);
   });
 });
 
 describe('apply of a changed mesh file', () => {
   it('prunes gateways no longer needed and remote secrets of a cluster that left the file', async () => {
-    const full = await runCli('apply', '-f', meshPath);
+    const full = await runCli('apply', '-f', t.meshPath);
     expect(full.code, full.stderr).toBe(0);
-    const [c1, c2] = [clients.get('cluster01')!, clients.get('cluster02')!];
+    const [c1, c2] = [t.clients.get('cluster01')!, t.clients.get('cluster02')!];
     expect(await getObject(c1, { apiVersion: 'v1', kind: 'Service', name: 'istio-eastwestgateway', namespace: 'istio-system' })).toBeDefined();
 
     // One flat network: no gateways, no cross-network expose, no network label.
     await useModel('multi-primary');
-    const flat = await runCli('apply', '-f', meshPath);
+    const flat = await runCli('apply', '-f', t.meshPath);
     expect(flat.code, flat.stderr).toBe(0);
     expect(flat.stderr).toMatch(/pruned in cluster01: .*Gateway\/cross-network-gateway/);
     expect(flat.stderr).toMatch(/pruned in cluster01: .*Service\/istio-eastwestgateway/);
-    await expectClustersMatchPlan(planMesh(mesh), clients, root);
+    await expectClustersMatchPlan(planMesh(t.mesh), t.clients, t.root);
 
     // cluster02 leaves the mesh: cluster01 stops watching it.
     await useModel('multi-primary', { drop: ['cluster02'] });
-    const dry = await runCli('apply', '-f', meshPath, '--dry-run');
+    const dry = await runCli('apply', '-f', t.meshPath, '--dry-run');
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).toContain('would prune in cluster01: Secret/istio-remote-secret-cluster02');
     expect(await listObjects(c1, 'v1', 'Secret', { namespace: 'istio-system', labelSelector: 'istio/multiCluster=true' })).toHaveLength(1);
-    const smaller = await runCli('apply', '-f', meshPath);
+    const smaller = await runCli('apply', '-f', t.meshPath);
     expect(smaller.code, smaller.stderr).toBe(0);
     expect(smaller.stderr).toContain('pruned in cluster01: Secret/istio-remote-secret-cluster02');
     expect(await listObjects(c1, 'v1', 'Secret', { namespace: 'istio-system', labelSelector: 'istio/multiCluster=true' })).toEqual([]);
     // The cluster that left is not touched: what apply made there stays until it is destroyed with its own file.
     expect(await getObject(c2, { apiVersion: 'v1', kind: 'Secret', name: 'istio-remote-secret-cluster01', namespace: 'istio-system' })).toBeDefined();
-    await expectClustersMatchPlan(planMesh(mesh), new Map([['cluster01', c1]]), root);
+    await expectClustersMatchPlan(planMesh(t.mesh), new Map([['cluster01', c1]]), t.root);
   });
 });
