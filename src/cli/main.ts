@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { applyCommand, destroyCommand, type ApplyFlags } from './commands/apply.js';
 import { certsCommand } from './commands/certs.js';
+import { discoverCommand, type DiscoverFlags } from './commands/discover.js';
 import { planCommand } from './commands/plan.js';
 import { renderCommand } from './commands/render.js';
 import { schemaCommand } from './commands/schema.js';
@@ -85,6 +86,15 @@ export function buildProgram(io: Io): Command {
     .option('--charts <dir|repo>', 'Istio charts for installer: helm')
     .addOption(outputOption(['text', 'json']))
     .action((o: ApplyFlags, cmd: Command) => destroyCommand({ ...o, ...kubeconfigOf(cmd) }, io));
+  program
+    .command('discover')
+    .description('watch the clusters as istiod does, once: clusters with sync state, services, endpoints (exit 69 if one is not synced)')
+    .addOption(fileOption())
+    .addOption(outputOption(['text', 'json']))
+    .addOption(new Option('--from <source>', 'member clusters: the mesh file\'s contexts, or the remote secrets of its first primary').choices(['mesh', 'secrets']).default('mesh'))
+    .option('--network <name>', 'also print what a proxy in this network is told (split horizon)')
+    .option('--timeout <seconds>', 'how long each cluster may take to sync', '30')
+    .action((o: DiscoverFlags, cmd: Command) => discoverCommand({ ...o, ...kubeconfigOf(cmd) }, io));
   registerLabCommands(program, io);
   return program;
 }

@@ -1,3 +1,5 @@
+import { KubeError } from '../kube/index.js';
+
 /**
  * Codes MF9xxx belong to the discovery layer. Messages name secrets and clusters, never
  * token or key material: a kubeconfig's text is never quoted, not even in YAML errors.
@@ -8,6 +10,10 @@ export const DISCOVERY_ERROR_CODES = {
   notYaml: 'MF9003',
   invalidKubeconfig: 'MF9004',
   kubeconfigNotAllowed: 'MF9005',
+  // Live watching (clusterWatcher.ts, supervisor.ts).
+  syncTimeout: 'MF9006',
+  watchFailed: 'MF9007',
+  clientFailed: 'MF9008',
 } as const;
 
 export type DiscoveryErrorCause = keyof typeof DISCOVERY_ERROR_CODES;
@@ -44,4 +50,11 @@ export class RemoteSecretError extends Error {
 
 export function isRemoteSecretError(value: unknown): value is RemoteSecretError {
   return value instanceof RemoteSecretError;
+}
+
+/** What a watcher records about a failure: the kube layer's own code and cause when it has one. */
+export function clusterErrorOf(err: unknown): { code: string; message: string; cause: string; hint: string } {
+  if (err instanceof KubeError) return { code: err.code, message: err.message, cause: err.cause, hint: err.hint };
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: DISCOVERY_ERROR_CODES.watchFailed, message, cause: 'watchFailed', hint: 'see the message; the watcher re-lists with backoff' };
 }

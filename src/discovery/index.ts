@@ -37,3 +37,17 @@ export {
   DEFAULT_GATEWAY_PORT,
   DEFAULT_GATEWAY_HBONE_PORT,
 } from './labels.js';
+export { clusterErrorOf } from './errors.js';
+export {
+  ClusterWatcher,
+  WATCHED_RESOURCES,
+  kubeWatchSource,
+  realSleep,
+  type WatchedResource,
+  type WatchSource,
+  type WatchTuning,
+  type ClusterWatcherOptions,
+  type ClusterWatchStatus,
+  type Sleep,
+} from './clusterWatcher.js';
+export { Supervisor, secretsPath, type ClusterInfo, type ClusterSource, type MeshContext, type SupervisorMembers, type SupervisorOptions } from './supervisor.js';

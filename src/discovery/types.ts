@@ -92,10 +92,15 @@ export interface ClusterSnapshot {
 
 export type ClusterSyncState = 'syncing' | 'synced' | 'timeout' | 'closed';
 
+/**
+ * Why a cluster is not (or was not) synced. `code` and `cause` come from the kube layer's
+ * KubeError (MF7xxx: unreachable, unauthorized, ...) or from discovery itself (MF9xxx).
+ */
 export interface ClusterError {
   code: string;
   message: string;
   cause: string;
+  hint: string;
 }
 
 export interface ClusterStatus {

@@ -45,3 +45,34 @@ export function kubeClients(kubeconfigPath: string, context: string): KubeClient
     objects: KubernetesObjectApi.makeApiClient(config),
   };
 }
+
+/**
+ * Clients from a kubeconfig held in memory (a remote secret's), for `context` or its
+ * current-context. Messages name the context, never the text: it carries a token or key.
+ */
+export function kubeClientsFromKubeconfigText(text: string, context?: string): KubeClients {
+  const config = new KubeConfig();
+  try {
+    config.loadFromString(text);
+  } catch {
+    throw new KubeError({ cause: 'invalid', message: 'cannot parse the kubeconfig', hint: 'the kubeconfig must be YAML or JSON with clusters, contexts and users', cluster: context ?? '', resource: 'kubeconfig' });
+  }
+  const name = context ?? config.getCurrentContext();
+  if (!name || !config.getContextObject(name)) {
+    throw new KubeError({
+      cause: 'notFound',
+      message: `the kubeconfig has no context "${name ?? ''}"`,
+      hint: `contexts there: ${config.getContexts().map((c) => c.name).join(', ') || 'none'}`,
+      cluster: name ?? '',
+      resource: 'kubeconfig',
+    });
+  }
+  config.setCurrentContext(name);
+  return {
+    context: name,
+    server: config.getCurrentCluster()?.server ?? '',
+    config,
+    core: config.makeApiClient(CoreV1Api),
+    objects: KubernetesObjectApi.makeApiClient(config),
+  };
+}

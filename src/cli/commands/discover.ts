@@ -1,0 +1,94 @@
+import { Supervisor, networkView, type ClusterInfo, type Registry, type SupervisorMembers } from '../../discovery/index.js';
+import { kubeClients, kubeClientsFromKubeconfigText } from '../../kube/index.js';
+import { resolveKubeconfig } from '../environment.js';
+import { CommandExit, EXIT } from '../exit.js';
+import type { Io } from '../io.js';
+import { loadMesh, type LoadedMesh } from '../mesh.js';
+
+export interface DiscoverFlags {
+  file: string;
+  output: string;
+  from: string;
+  network?: string;
+  timeout: string;
+  kubeconfig?: string;
+}
+
+/** The mesh file's contexts, or (--from secrets) the remote secrets of its first primary. */
+function membersOf(loaded: LoadedMesh, from: string, kubeconfig: string): SupervisorMembers {
+  const clusters = loaded.mesh.spec.clusters;
+  if (from !== 'secrets') return { from: 'mesh', clusters: clusters.map((c) => ({ clusterId: c.name, clients: () => kubeClients(kubeconfig, c.context) })) };
+  const primary = clusters.find((c) => c.controlPlane === 'self') ?? clusters[0]!;
+  return {
+    from: 'secrets',
+    local: { clusterId: primary.name, clients: () => kubeClients(kubeconfig, primary.context) },
+    clientsFor: (member) => kubeClientsFromKubeconfigText(member.kubeconfig()),
+  };
+}
+
+/** The data `-o json` prints: names, addresses and states only; kubeconfigs stay in memory. */
+export function discoveryReport(clusters: ClusterInfo[], registry: Registry, problems: ReturnType<Supervisor['secretProblems']>, network?: string) {
+  return {
+    clusters,
+    services: registry.services.map((s) => ({
+      hostname: s.hostname,
+      namespace: s.namespace,
+      name: s.name,
+      ports: s.ports,
+      clusters: s.clusters.map((c) => ({ cluster: c.cluster, clusterIPs: c.clusterIPs, type: c.type })),
+      endpoints: s.endpoints.map((e) => ({ cluster: e.cluster, network: e.network, address: e.address, ports: e.ports, ready: e.ready, health: e.health, tlsMode: e.tlsMode })),
+    })),
+    gateways: registry.gateways,
+    clusterNetworks: registry.clusterNetworks,
+    secrets: { errors: problems.errors.map((e) => e.toJSON()), ignored: problems.ignored, ...(problems.watchError ? { watchError: problems.watchError } : {}) },
+    ...(network !== undefined ? { view: registry.services.map((s) => networkView(registry, s, network)) } : {}),
+  };
+}
+
+export function formatDiscovery(report: ReturnType<typeof discoveryReport>): string {
+  const lines: string[] = ['CLUSTERS'];
+  for (const c of report.clusters) {
+    lines.push(`  ${c.clusterId}  ${c.state}  ${c.source}${c.secret ? ` (${c.secret.namespace}/${c.secret.name})` : ''}  ${c.server}`);
+    if (c.lastError) lines.push(`    error ${c.lastError.code} [${c.lastError.cause}]: ${c.lastError.message}`, `    hint: ${c.lastError.hint}`);
+  }
+  for (const e of report.secrets.errors) lines.push(`  secret ${e.secret.namespace}/${e.secret.name} cluster ${e.clusterId}: error ${e.code}: ${e.message}`);
+  for (const i of report.secrets.ignored) lines.push(`  ignored: ${i.message}`);
+  if (report.secrets.watchError) lines.push(`  remote secrets not readable: ${report.secrets.watchError.code} [${report.secrets.watchError.cause}]: ${report.secrets.watchError.message}`);
+  lines.push('', 'SERVICES');
+  for (const s of report.services) {
+    lines.push(`  ${s.hostname}  (${s.clusters.map((c) => c.cluster).join(', ')})`);
+    for (const e of s.endpoints) lines.push(`    ${e.cluster}  ${e.network || '-'}  ${e.address}  ${e.ready ? 'ready' : e.health}`);
+  }
+  if (report.view) {
+    lines.push('', `VIEW OF NETWORK ${report.view[0]?.network ?? ''}`);
+    for (const v of report.view) {
+      for (const p of v.ports) {
+        lines.push(`  ${v.hostname}:${p.port} (${p.name})`);
+        for (const e of p.endpoints) lines.push(`    ${e.address}:${e.port}  weight ${e.weight}  ${e.via}  ${e.cluster}/${e.network || '-'}${e.healthy ? '' : '  unhealthy'}`);
+      }
+      for (const d of v.dropped) lines.push(`  ${v.hostname}: left out ${d.cluster} ${d.address} (${d.reason})`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** One shot: start the watchers, wait until every cluster is synced or timed out, print, stop. */
+export async function discoverCommand(flags: DiscoverFlags, io: Io): Promise<void> {
+  const loaded = await loadMesh(flags.file, io);
+  const kubeconfig = resolveKubeconfig(flags.kubeconfig, loaded);
+  const seconds = Number(flags.timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    io.err(`--timeout must be a positive number of seconds, got ${flags.timeout}\n`);
+    throw new CommandExit(EXIT.usage);
+  }
+  const supervisor = new Supervisor({ members: membersOf(loaded, flags.from, kubeconfig), syncTimeoutMs: seconds * 1000 }).start();
+  try {
+    await supervisor.settled();
+    const clusters = supervisor.clusters();
+    const report = discoveryReport(clusters, supervisor.registry(), supervisor.secretProblems(), flags.network);
+    io.out(flags.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatDiscovery(report));
+    if (clusters.some((c) => c.state !== 'synced') || report.secrets.watchError) throw new CommandExit(EXIT.unreachable);
+  } finally {
+    await supervisor.stop();
+  }
+}
