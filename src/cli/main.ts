@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { applyCommand, destroyCommand, type ApplyFlags } from './commands/apply.js';
 import { certsCommand } from './commands/certs.js';
 import { discoverCommand, type DiscoverFlags } from './commands/discover.js';
+import { serveCommand, type ServeFlags } from './commands/serve.js';
 import { planCommand } from './commands/plan.js';
 import { renderCommand } from './commands/render.js';
 import { schemaCommand } from './commands/schema.js';
@@ -95,6 +96,14 @@ export function buildProgram(io: Io): Command {
     .option('--network <name>', 'also print what a proxy in this network is told (split horizon)')
     .option('--timeout <seconds>', 'how long each cluster may take to sync', '30')
     .action((o: DiscoverFlags, cmd: Command) => discoverCommand({ ...o, ...kubeconfigOf(cmd) }, io));
+  program
+    .command('serve')
+    .description('run the discovery engine behind a read-only HTTP API and a change stream (SSE), until interrupted')
+    .addOption(fileOption())
+    .addOption(new Option('--from <source>', "member clusters: the mesh file's contexts, or the remote secrets of its first primary").choices(['mesh', 'secrets']).default('mesh'))
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', '8080')
+    .action((o: ServeFlags, cmd: Command) => serveCommand({ ...o, ...kubeconfigOf(cmd) }, io));
   registerLabCommands(program, io);
   return program;
 }

@@ -6,7 +6,9 @@
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteKubeconfig } from '../../src/apply/index.js';
 import { Supervisor, type ClusterInfo, type Registry } from '../../src/discovery/index.js';
@@ -166,6 +168,36 @@ describe('discovery against a real lab', () => {
     await eventually('west removed', async () => (state(s, 'west') === undefined ? true : undefined), 30_000);
     expect(s.registry().services.find((x) => x.hostname === HOST)!.endpoints.every((e) => e.cluster === 'east')).toBe(true);
     await s.stop();
+  });
+
+  it('`meshfed serve --from secrets`: the API shows both clusters synced and the split-horizon view, never the token; SIGTERM stops it', async () => {
+    await applyObject(east, remoteSecret);
+    const child = spawn(process.execPath, [resolve('bin/meshfed.js'), 'serve', '-f', meshPath, '--from', 'secrets', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      const url = await new Promise<string>((res, rej) => {
+        createInterface({ input: child.stdout }).once('line', res);
+        child.once('exit', (code) => rej(new Error(`serve exited ${code}: ${stderr}`)));
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const text = async (path: string) => (await fetch(`${url}${path}`)).text();
+      await eventually('both clusters synced in the API', async () => {
+        const c = JSON.parse(await text('/api/v1/clusters')) as { clusters: ClusterInfo[] };
+        return c.clusters.map((x) => `${x.clusterId}:${x.state}`).join(',') === 'east:synced,west:synced' ? true : undefined;
+      }, 60_000);
+      const view = await eventually('west endpoints in the view from east (no gateway in this lab: by pod address, as istiod does)', async () => {
+        const v = JSON.parse(await text(`/api/v1/services/${HOST}/endpoints?cluster=east`)) as { network: string; ports: { endpoints: { cluster: string; address: string }[] }[] };
+        return v.ports[0]?.endpoints.some((e) => e.cluster === 'west') ? v : undefined;
+      }, 60_000);
+      expect(view.network).toBe('net-east');
+      for (const path of ['/api/v1/clusters', '/api/v1/services', `/api/v1/services/${HOST}/endpoints`]) expect(await text(path)).not.toContain(westToken);
+    } finally {
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((res) => (child.exitCode !== null ? res(child.exitCode) : child.once('exit', (c) => res(c))));
+      expect(code, stderr).toBe(0);
+      await deleteObject(east, { apiVersion: 'v1', kind: 'Secret', name: 'istio-remote-secret-west', namespace: 'istio-system' });
+    }
   });
 
   it('a killed API server: its cluster leaves synced with lastError unreachable, the other stays synced; `discover` exits 69; back to synced after labUp', async () => {

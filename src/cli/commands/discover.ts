@@ -15,7 +15,7 @@ export interface DiscoverFlags {
 }
 
 /** The mesh file's contexts, or (--from secrets) the remote secrets of its first primary. */
-function membersOf(loaded: LoadedMesh, from: string, kubeconfig: string): SupervisorMembers {
+export function membersOf(loaded: LoadedMesh, from: string, kubeconfig: string): SupervisorMembers {
   const clusters = loaded.mesh.spec.clusters;
   if (from !== 'secrets') return { from: 'mesh', clusters: clusters.map((c) => ({ clusterId: c.name, clients: () => kubeClients(kubeconfig, c.context) })) };
   const primary = clusters.find((c) => c.controlPlane === 'self') ?? clusters[0]!;
