@@ -24,7 +24,7 @@ export async function serveCommand(flags: ServeFlags, io: Io, until?: Promise<vo
   }
   const supervisor = new Supervisor({ members: membersOf(loaded, flags.from, resolveKubeconfig(flags.kubeconfig, loaded)) }).start();
   const server = await startServer({ source: supervisor, host: flags.host, port });
-  io.err(`meshfed serve: ${server.url}/api/v1/clusters, /api/v1/services, /api/v1/services/<hostname>/endpoints[?network=N|?cluster=C], /api/v1/events (Ctrl-C stops)\n`);
+  if (!io.quiet) io.err(`meshfed serve: ${server.url}/api/v1/clusters, /api/v1/services, /api/v1/services/<hostname>/endpoints[?network=N|?cluster=C], /api/v1/events (Ctrl-C stops)\n`);
   // The URL on stdout alone, for scripts that start it with --port 0.
   io.out(`${server.url}\n`);
   const stop =
