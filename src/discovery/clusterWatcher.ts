@@ -1,3 +1,4 @@
+import { slim } from './slim.js';
 import { listPath, watchPath, type KubeClients, type KubeObject, type ListResult, type WatchEvent } from '../kube/index.js';
 import { DISCOVERY_ERROR_CODES, clusterErrorOf } from './errors.js';
 import type { ClusterError, ClusterSnapshot, ClusterSyncState } from './types.js';
@@ -174,7 +175,7 @@ export class ClusterWatcher {
       try {
         const list = await untilAborted(this.#source.list(path), signal);
         if (!list) return;
-        this.#objects.set(resource, new Map(list.items.map((o) => [keyOf(o), withKind(o, KINDS[resource])])));
+        this.#objects.set(resource, new Map(list.items.map((o) => [keyOf(o), slim(withKind(o, KINDS[resource]))])));
         this.#synced.add(resource);
         backoff = initial;
         this.#changed();
@@ -200,7 +201,7 @@ export class ClusterWatcher {
     if (ev.type === 'BOOKMARK' || !ev.object?.metadata) return;
     const objects = this.#objects.get(resource)!;
     if (ev.type === 'DELETED') objects.delete(keyOf(ev.object));
-    else objects.set(keyOf(ev.object), ev.object);
+    else objects.set(keyOf(ev.object), slim(ev.object));
     this.#changed();
   }
 

@@ -5,7 +5,7 @@ import { DEFAULT_SYSTEM_NAMESPACE, MULTICLUSTER_SECRET_LABEL } from './labels.js
 import type { MemberCluster } from './memberCluster.js';
 import { buildRegistry, type RegistryOptions } from './registry.js';
 import { diffMemberClusters, readRemoteSecrets, type IgnoredEntry } from './remoteSecrets.js';
-import type { ClusterError, ClusterSyncState, Registry } from './types.js';
+import type { ClusterError, ClusterSnapshot, ClusterSyncState, Registry } from './types.js';
 
 /**
  * istiod's secret controller plus its aggregate: member clusters come from the mesh file's
@@ -69,6 +69,7 @@ export class Supervisor {
   #ignored: IgnoredEntry[] = [];
   #secretWatchError: ClusterError | undefined;
   #localId = '';
+  #registry: { from: ClusterSnapshot[]; registry: Registry } | undefined;
   #localClients: KubeClients | undefined;
   #changeListeners: (() => void)[] = [];
 
@@ -106,9 +107,17 @@ export class Supervisor {
     });
   }
 
+  /**
+   * The aggregate registry, built again only when a cluster's snapshot changed (each watcher
+   * keeps its snapshot until its data changes), so an API polled often costs nothing more.
+   */
   registry(): Registry {
     const snapshots = [...this.#members.values()].flatMap((m) => (m.watcher ? [m.watcher.snapshot()] : []));
-    return buildRegistry(snapshots, { ...(this.#opts.systemNamespace ? { systemNamespace: this.#opts.systemNamespace } : {}), ...this.#opts.registryOptions });
+    const cached = this.#registry;
+    if (cached && cached.from.length === snapshots.length && cached.from.every((s, i) => s === snapshots[i])) return cached.registry;
+    const registry = buildRegistry(snapshots, { ...(this.#opts.systemNamespace ? { systemNamespace: this.#opts.systemNamespace } : {}), ...this.#opts.registryOptions });
+    this.#registry = { from: snapshots, registry };
+    return registry;
   }
 
   /** Remote-secret entries that could not become clusters (bad kubeconfig), and the ones istiod skips. */
