@@ -9,7 +9,7 @@
  * Loopback addresses 127.0.13.x belong to this file only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRegistry, type ClusterSnapshot, type Registry } from '../../src/discovery/index.js';
+import { buildRegistry, ISTIOD_SPLIT_HORIZON, networkView, type ClusterSnapshot, type Registry } from '../../src/discovery/index.js';
 import { applyObject, listObjects, type KubeClients, type KubeObject } from '../../src/kube/index.js';
 import { labBinaryPaths } from '../../src/lab/index.js';
 import { startLabMesh, type LabMesh } from '../apply/labMesh.js';
@@ -254,6 +254,25 @@ describe('pilot-discovery and buildRegistry on the same multi-primary multi-netw
     ]);
     expect(Object.keys(istiod.vips[HELLO]!)).toEqual(['cluster01', 'cluster02']);
     expect(istiod.gateways).toEqual(['network1 cluster01 172.18.11.1:15443 hbone=0', 'network2 cluster02 172.18.12.1:15443 hbone=0']);
+  });
+
+  it("helloworld as each network sees it (split horizon): its own pods directly, the other network's sidecar pods through that network's gateway on 15443, weighted by count", async () => {
+    const registry = await ours();
+    const hello = registry.services.find((s) => s.hostname === HELLO)!;
+    const pods = (c: string) => hello.endpoints.filter((e) => e.cluster === c && e.ready).map((e) => e.address).sort();
+    const seen = (network: string) => {
+      const view = networkView(registry, hello, network, ISTIOD_SPLIT_HORIZON);
+      const http = view.ports.find((p) => p.name === 'http')!;
+      return { view, endpoints: http.endpoints.map((e) => `${e.via} ${e.address}:${e.port} w${e.weight / view.scaleFactor}`).sort() };
+    };
+    // From network2: cluster02's v2 pods by address, cluster01's two v1 pods (they have a
+    // sidecar) as one gateway endpoint of weight 2.
+    expect(seen('network2').endpoints).toEqual([...pods('cluster02').map((a) => `pod ${a}:5000 w1`), 'gateway 172.18.11.1:15443 w2'].sort());
+    // From network1: cluster01's pods only; v2 has no sidecar, so istiod cannot send mTLS to it
+    // through a gateway and leaves it out, as it does.
+    const one = seen('network1');
+    expect(one.endpoints).toEqual(pods('cluster01').map((a) => `pod ${a}:5000 w1`));
+    expect(one.view.dropped.map((d) => `${d.cluster} ${d.address} ${d.reason}`).sort()).toEqual(pods('cluster02').map((a) => `cluster02 ${a} notMtls`));
   });
 
   it('every service agrees, the startup health of terminating endpoints aside; after their slices change, exactly', async () => {
