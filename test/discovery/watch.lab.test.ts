@@ -170,6 +170,33 @@ describe('discovery against a real lab', () => {
     await s.stop();
   });
 
+  it('remote secrets as istiod reads them: two clusters in one secret, the local cluster ignored, a bad kubeconfig an error that breaks nothing', async () => {
+    const s = fromSecrets();
+    await s.settled();
+    const kc = Buffer.from(remoteSecret['data'] ? (remoteSecret['data'] as Record<string, string>)['west']! : '', 'base64').toString('utf8');
+    const secret = (name: string, data: Record<string, string>): KubeObject => ({
+      ...remoteSecret,
+      metadata: { name, namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' } },
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    });
+    // One secret, two cluster IDs (the same API server under a second name), and the local ID.
+    // west-b: the same kubeconfig with its names changed (the token kept as it is).
+    const westB = kc.replaceAll('west', 'west-b').replaceAll(westToken.replaceAll('west', 'west-b'), westToken);
+    await applyObject(east, secret('istio-remote-secret-pair', { west: kc, 'west-b': westB, east: kc }));
+    await applyObject(east, secret('istio-remote-secret-bad', { broken: 'clusters: [ this is not a kubeconfig' }));
+    await eventually('west and west-b synced from one secret', async () => (state(s, 'west')?.state === 'synced' && state(s, 'west-b')?.state === 'synced' ? true : undefined), 30_000);
+    expect(state(s, 'west-b')?.secret).toEqual({ namespace: 'istio-system', name: 'istio-remote-secret-pair' });
+    const problems = await eventually('the bad secret reported', async () => (s.secretProblems().errors.length ? s.secretProblems() : undefined), 30_000);
+    expect(problems.ignored.map((i) => [i.clusterId, i.reason])).toEqual([['east', 'localCluster']]);
+    expect(problems.errors.map((e) => [e.clusterId, e.code, e.secret.name])).toEqual([['broken', 'MF9003', 'istio-remote-secret-bad']]);
+    expect(state(s, 'broken')).toBeUndefined();
+    expect(state(s, 'east')?.state).toBe('synced');
+    await eventually('west-b endpoints too', async () => (readyWeb(s.registry(), ['east', 'west', 'west-b']) ? true : undefined), 30_000);
+
+    for (const name of ['istio-remote-secret-pair', 'istio-remote-secret-bad']) await deleteObject(east, { apiVersion: 'v1', kind: 'Secret', name, namespace: 'istio-system' });
+    await s.stop();
+  });
+
   it('`meshfed serve --from secrets`: the API shows both clusters synced and the split-horizon view, never the token; SIGTERM stops it', async () => {
     await applyObject(east, remoteSecret);
     const child = spawn(process.execPath, [resolve('bin/meshfed.js'), 'serve', '-f', meshPath, '--from', 'secrets', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
