@@ -1,6 +1,7 @@
 import { applyObject, getObject, kubeClients, listObjects, readyz, type KubeClients, type KubeObject } from '../kube/index.js';
 import { isNodeReady, isNodeSchedulable, type NodeLike } from './nodes.js';
 import { isLabProcess } from './processes.js';
+import type { LabClusterAddresses } from './plan.js';
 import type { LabComponent, LabStateFile, RecordedProcess } from './state.js';
 
 export interface ProcessStatus {
@@ -10,13 +11,7 @@ export interface ProcessStatus {
   log: string;
 }
 
-export interface ClusterStatus {
-  name: string;
-  context: string;
-  apiServer: string;
-  podCIDR: string;
-  serviceCIDR: string;
-  loadBalancerPool: string | undefined;
+export interface ClusterStatus extends LabClusterAddresses {
   processes: ProcessStatus[];
   /** The API server answers /readyz. */
   ready: boolean;

@@ -9,6 +9,9 @@ export const ETCD_PEER_PORT = 2380;
 export const DEFAULT_LAB_NODE_COUNT = 2;
 
 /** What the lab runs for one cluster of the mesh file. */
+/** Where a lab cluster lives and which ranges it uses: what status and state both report. */
+export type LabClusterAddresses = Pick<LabClusterPlan, 'name' | 'context' | 'apiServer' | 'podCIDR' | 'serviceCIDR' | 'loadBalancerPool'>;
+
 export interface LabClusterPlan {
   name: string;
   context: string;

@@ -18,7 +18,7 @@ import { loadBalancerEntry } from './loadBalancerEntry.js';
 import { fillApiServersInFile } from './meshFile.js';
 import { labNodeManifest, labNodeStatus } from './nodes.js';
 import { ensureClusterPki, type ClusterPki, type LabClientName } from './pki.js';
-import { planLab, type LabClusterPlan, type LabPlan } from './plan.js';
+import { planLab, type LabClusterAddresses, type LabClusterPlan, type LabPlan } from './plan.js';
 import { assertPortsFree, etcdHealthy } from './preflight.js';
 import { spawnComponent } from './processes.js';
 import { readStateFile, writeStateFile, type LabStateFile, type RecordedProcess } from './state.js';
@@ -34,13 +34,7 @@ export interface LabUpOptions {
   readyTimeoutMs?: number;
 }
 
-export interface LabClusterState {
-  name: string;
-  context: string;
-  apiServer: string;
-  podCIDR: string;
-  serviceCIDR: string;
-  loadBalancerPool: string | undefined;
+export interface LabClusterState extends LabClusterAddresses {
   nodes: number;
 }
 
