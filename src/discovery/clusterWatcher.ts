@@ -112,6 +112,8 @@ export class ClusterWatcher {
   #deadline: ReturnType<typeof setTimeout> | undefined;
   #debounce: ReturnType<typeof setTimeout> | undefined;
   #snapshot: ClusterSnapshot | undefined;
+  /** Each resource's objects as an array, kept until that resource changes: the registry builder reuses what it derived from an unchanged array. */
+  readonly #arrays = new Map<WatchedResource, KubeObject[]>();
   #loops: Promise<void>[] = [];
   #waiters: (() => void)[] = [];
 
@@ -141,12 +143,18 @@ export class ClusterWatcher {
   snapshot(): ClusterSnapshot {
     this.#snapshot ??= {
       clusterId: this.clusterId,
-      services: [...this.#objects.get('services')!.values()],
-      endpointSlices: [...this.#objects.get('endpointSlices')!.values()],
-      pods: [...this.#objects.get('pods')!.values()],
-      namespaces: [...this.#objects.get('namespaces')!.values()],
+      services: this.#array('services'),
+      endpointSlices: this.#array('endpointSlices'),
+      pods: this.#array('pods'),
+      namespaces: this.#array('namespaces'),
     };
     return this.#snapshot;
+  }
+
+  #array(resource: WatchedResource): KubeObject[] {
+    let a = this.#arrays.get(resource);
+    if (!a) this.#arrays.set(resource, (a = [...this.#objects.get(resource)!.values()]));
+    return a;
   }
 
   /** Resolves once the state is `synced`, `timeout` or `closed` (what a one-shot command waits for). */
@@ -176,6 +184,7 @@ export class ClusterWatcher {
         const list = await untilAborted(this.#source.list(path), signal);
         if (!list) return;
         this.#objects.set(resource, new Map(list.items.map((o) => [keyOf(o), slim(withKind(o, KINDS[resource]))])));
+        this.#arrays.delete(resource);
         this.#synced.add(resource);
         backoff = initial;
         this.#changed();
@@ -202,6 +211,7 @@ export class ClusterWatcher {
     const objects = this.#objects.get(resource)!;
     if (ev.type === 'DELETED') objects.delete(keyOf(ev.object));
     else objects.set(keyOf(ev.object), slim(ev.object));
+    this.#arrays.delete(resource);
     this.#changed();
   }
 

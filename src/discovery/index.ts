@@ -13,7 +13,7 @@ export {
   type MemberClusterDiff,
   type MemberClusterChange,
 } from './remoteSecrets.js';
-export { buildRegistry, findService, type RegistryOptions } from './registry.js';
+export { buildRegistry, findService, registryBuilder, type RegistryBuilder, type RegistryOptions } from './registry.js';
 export { hostnameOf } from './clusterRegistry.js';
 export { gatewaysOfService } from './gateways.js';
 export {

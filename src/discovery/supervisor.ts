@@ -3,7 +3,7 @@ import { ClusterWatcher, KINDS, kubeWatchSource, withKind, realSleep, untilAbort
 import { DISCOVERY_ERROR_CODES, clusterErrorOf, type RemoteSecretError, type SecretRef } from './errors.js';
 import { DEFAULT_SYSTEM_NAMESPACE, MULTICLUSTER_SECRET_LABEL } from './labels.js';
 import type { MemberCluster } from './memberCluster.js';
-import { buildRegistry, type RegistryOptions } from './registry.js';
+import { registryBuilder, type RegistryBuilder, type RegistryOptions } from './registry.js';
 import { diffMemberClusters, readRemoteSecrets, type IgnoredEntry } from './remoteSecrets.js';
 import type { ClusterError, ClusterSnapshot, ClusterSyncState, Registry } from './types.js';
 
@@ -70,6 +70,7 @@ export class Supervisor {
   #secretWatchError: ClusterError | undefined;
   #localId = '';
   #registry: { from: ClusterSnapshot[]; registry: Registry } | undefined;
+  #build: RegistryBuilder | undefined;
   #localClients: KubeClients | undefined;
   #changeListeners: (() => void)[] = [];
 
@@ -115,7 +116,8 @@ export class Supervisor {
     const snapshots = [...this.#members.values()].flatMap((m) => (m.watcher ? [m.watcher.snapshot()] : []));
     const cached = this.#registry;
     if (cached && cached.from.length === snapshots.length && cached.from.every((s, i) => s === snapshots[i])) return cached.registry;
-    const registry = buildRegistry(snapshots, { ...(this.#opts.systemNamespace ? { systemNamespace: this.#opts.systemNamespace } : {}), ...this.#opts.registryOptions });
+    this.#build ??= registryBuilder({ ...(this.#opts.systemNamespace ? { systemNamespace: this.#opts.systemNamespace } : {}), ...this.#opts.registryOptions });
+    const registry = this.#build(snapshots);
     this.#registry = { from: snapshots, registry };
     return registry;
   }

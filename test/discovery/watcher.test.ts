@@ -63,8 +63,15 @@ describe('ClusterWatcher', () => {
     await w.settled();
     await until('watches open', () => api.openWatches() === 4);
     const before = changes;
+    const first = w.snapshot();
     const p = { name: 'helloworld-v1-c', ip: '10.10.0.9' };
     api.emit(P.pods, 'ADDED', pod('sample', p));
+    // Only the pods are new: the live registry reuses what it derived from the rest.
+    const second = w.snapshot();
+    expect(second.pods).not.toBe(first.pods);
+    expect(second.services).toBe(first.services);
+    expect(second.endpointSlices).toBe(first.endpointSlices);
+    expect(second.namespaces).toBe(first.namespaces);
     api.emit(P.endpointSlices, 'MODIFIED', endpointSlice('helloworld', 'sample', [{ name: 'helloworld-v1-a', ip: '10.10.0.5' }, p]));
     expect(changes).toBeGreaterThan(before);
     let hw = buildRegistry([w.snapshot()]).services.find((s) => s.name === 'helloworld')!;
