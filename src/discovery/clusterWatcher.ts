@@ -1,6 +1,6 @@
 import { slim } from './slim.js';
-import { listPath, watchPath, type KubeClients, type KubeObject, type ListResult, type WatchEvent } from '../kube/index.js';
-import { DISCOVERY_ERROR_CODES, clusterErrorOf } from './errors.js';
+import { listPath, pingApiServer, watchPath, type KubeClients, type KubeObject, type ListResult, type WatchEvent } from '../kube/index.js';
+import { DISCOVERY_ERROR_CODES, WatchFailure, clusterErrorOf } from './errors.js';
 import type { ClusterError, ClusterSnapshot, ClusterSyncState } from './types.js';
 
 /**
@@ -32,12 +32,16 @@ export const withKind = (o: KubeObject, k: { apiVersion: string; kind: string })
 /** How a watcher reaches the API; the default is src/kube's listPath/watchPath. Tests inject a fake. */
 export interface WatchSource {
   list(path: string): Promise<ListResult<KubeObject>>;
-  watch(path: string, resourceVersion: string, onEvent: (event: WatchEvent<KubeObject>) => void, signal: AbortSignal): Promise<string>;
+  /** `timeoutSeconds` asks the server to end the watch by then, as client-go's reflector does. */
+  watch(path: string, resourceVersion: string, onEvent: (event: WatchEvent<KubeObject>) => void, signal: AbortSignal, opts?: { timeoutSeconds?: number }): Promise<string>;
+  /** Resolves when the API server answers at all (any status); rejects when it cannot be reached. */
+  probe?(timeoutMs: number): Promise<void>;
 }
 
 export const kubeWatchSource = (clients: KubeClients): WatchSource => ({
   list: (path) => listPath<KubeObject>(clients, path),
-  watch: (path, rv, onEvent, signal) => watchPath<KubeObject>(clients, path, rv, onEvent, signal),
+  watch: (path, rv, onEvent, signal, opts) => watchPath<KubeObject>(clients, path, rv, onEvent, signal, opts),
+  probe: (timeoutMs) => pingApiServer(clients, timeoutMs),
 });
 
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
@@ -52,6 +56,20 @@ export interface WatchTuning {
   sleep?: Sleep;
   /** Coalesces change callbacks; 0 calls at once. Default 50 ms. */
   debounceMs?: number;
+  /**
+   * When no watch of the cluster has delivered anything for this long, probe the API server;
+   * if it does not answer within probeTimeoutMs, every watch is dropped and re-listed (an
+   * API server that hangs keeps its connections open). client-go does the same with HTTP/2
+   * pings: ReadIdleTimeout 30 s, PingTimeout 15 s, the defaults here.
+   */
+  heartbeatMs?: number;
+  probeTimeoutMs?: number;
+  /**
+   * How long the server is asked to keep a watch open (timeoutSeconds); a watch still open
+   * probeTimeoutMs after that is taken for a dead connection and opened again. Default: 5 to
+   * 10 minutes at random, as client-go's reflector asks.
+   */
+  watchTimeoutMs?: number;
 }
 
 export interface ClusterWatcherOptions extends WatchTuning {
@@ -116,6 +134,12 @@ export class ClusterWatcher {
   readonly #arrays = new Map<WatchedResource, KubeObject[]>();
   #loops: Promise<void>[] = [];
   #waiters: (() => void)[] = [];
+  /** Aborted when the API server stops answering: every open watch of this connection ends. */
+  #connection = new AbortController();
+  /** When any list or watch of this cluster last delivered something (events and bookmarks alike). */
+  #heardAt = Date.now();
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #probing = false;
 
   constructor(opts: ClusterWatcherOptions) {
     if (!opts.source && !opts.clients) throw new TypeError('ClusterWatcher needs clients or a source');
@@ -127,6 +151,9 @@ export class ClusterWatcher {
 
   start(): this {
     this.#armDeadline();
+    const every = this.#opts.heartbeatMs ?? 30_000;
+    this.#heartbeat = setInterval(() => void this.#checkHeartbeat(), Math.max(5, Math.round(every / 4)));
+    this.#heartbeat.unref?.();
     this.#loops = (Object.keys(WATCHED_RESOURCES) as WatchedResource[]).map((r) => this.#run(r));
     return this;
   }
@@ -166,6 +193,7 @@ export class ClusterWatcher {
   async stop(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#abort.abort();
+    clearInterval(this.#heartbeat);
     clearTimeout(this.#deadline);
     clearTimeout(this.#debounce);
     this.#setState('closed');
@@ -186,10 +214,11 @@ export class ClusterWatcher {
         this.#objects.set(resource, new Map(list.items.map((o) => [keyOf(o), slim(withKind(o, KINDS[resource]))])));
         this.#arrays.delete(resource);
         this.#synced.add(resource);
+        this.#heardAt = Date.now();
         backoff = initial;
         this.#changed();
         let rv = list.resourceVersion;
-        while (!signal.aborted) rv = await this.#source.watch(path, rv, (ev) => this.#apply(resource, ev), signal);
+        while (!signal.aborted) rv = await this.#watchOnce(resource, path, rv);
       } catch (e) {
         if (signal.aborted) return;
         if (isGone(e)) {
@@ -206,7 +235,63 @@ export class ClusterWatcher {
     }
   }
 
+  /** One watch request, ended by the server (normally after timeoutSeconds), by a dead connection or by a hung API server. */
+  async #watchOnce(resource: WatchedResource, path: string, rv: string): Promise<string> {
+    const connection = this.#connection.signal;
+    const timeoutMs = this.#opts.watchTimeoutMs ?? Math.round(300_000 * (1 + Math.random()));
+    // Ends this watch on stop(), on a hung server, or at the deadline. Not AbortSignal.any:
+    // Node 20 may collect such a signal, and its listeners, while the watch still runs.
+    const ended = new AbortController();
+    const end = () => ended.abort();
+    const sources = [this.#abort.signal, connection];
+    for (const s of sources) s.addEventListener('abort', end, { once: true });
+    // The server should have ended it by now: the connection is dead. Watch again from rv.
+    const deadline = setTimeout(end, timeoutMs + (this.#opts.probeTimeoutMs ?? 15_000));
+    deadline.unref?.();
+    try {
+      if (sources.some((s) => s.aborted)) end();
+      const next = await this.#source.watch(path, rv, (ev) => this.#apply(resource, ev), ended.signal, { timeoutSeconds: Math.max(1, Math.round(timeoutMs / 1000)) });
+      if (connection.aborted && !this.#abort.signal.aborted) throw connection.reason;
+      return next;
+    } finally {
+      clearTimeout(deadline);
+      for (const s of sources) s.removeEventListener('abort', end);
+    }
+  }
+
+  /** Quiet watches: is the API server still there? If not, drop every watch so each re-lists. */
+  async #checkHeartbeat(): Promise<void> {
+    const every = this.#opts.heartbeatMs ?? 30_000;
+    if (this.#probing || this.#state === 'closed' || !this.#source.probe || Date.now() - this.#heardAt < every) return;
+    this.#probing = true;
+    const connection = this.#connection;
+    const ms = this.#opts.probeTimeoutMs ?? 15_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const tooLate = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms < 1000 ? `${ms} ms` : `${ms / 1000} s`}`)), ms);
+      });
+      await Promise.race([this.#source.probe(ms), tooLate]);
+      this.#heardAt = Date.now();
+    } catch (e) {
+      if (this.state === 'closed' || connection !== this.#connection) return;
+      const why = clusterErrorOf(e).message;
+      const failure = new WatchFailure({
+        code: DISCOVERY_ERROR_CODES.unresponsive,
+        cause: 'unresponsive',
+        message: `${this.clusterId}: the API server's watches went quiet and it did not answer a probe of /readyz (${why})`,
+        hint: 'the API server or the network to it hangs; check its process and load. Watches are re-listed when it answers again',
+      });
+      this.#connection = new AbortController();
+      connection.abort(failure);
+    } finally {
+      clearTimeout(timer);
+      this.#probing = false;
+    }
+  }
+
   #apply(resource: WatchedResource, ev: WatchEvent<KubeObject>): void {
+    this.#heardAt = Date.now();
     if (ev.type === 'BOOKMARK' || !ev.object?.metadata) return;
     const objects = this.#objects.get(resource)!;
     if (ev.type === 'DELETED') objects.delete(keyOf(ev.object));

@@ -14,6 +14,7 @@ export const DISCOVERY_ERROR_CODES = {
   syncTimeout: 'MF9006',
   watchFailed: 'MF9007',
   clientFailed: 'MF9008',
+  unresponsive: 'MF9009',
 } as const;
 
 export type DiscoveryErrorCause = keyof typeof DISCOVERY_ERROR_CODES;
@@ -52,8 +53,17 @@ export function isRemoteSecretError(value: unknown): value is RemoteSecretError 
   return value instanceof RemoteSecretError;
 }
 
+/** A failure the watcher itself diagnosed (e.g. a hung API server), carried through a watch's abort. */
+export class WatchFailure extends Error {
+  override readonly name = 'WatchFailure';
+  constructor(readonly error: { code: string; message: string; cause: string; hint: string }) {
+    super(error.message);
+  }
+}
+
 /** What a watcher records about a failure: the kube layer's own code and cause when it has one. */
 export function clusterErrorOf(err: unknown): { code: string; message: string; cause: string; hint: string } {
+  if (err instanceof WatchFailure) return { ...err.error };
   if (err instanceof KubeError) return { code: err.code, message: err.message, cause: err.cause, hint: err.hint };
   const message = err instanceof Error ? err.message : String(err);
   return { code: DISCOVERY_ERROR_CODES.watchFailed, message, cause: 'watchFailed', hint: 'see the message; the watcher re-lists with backoff' };

@@ -55,6 +55,12 @@ interface Member {
   failed?: ClusterError;
 }
 
+/** The watcher settings a supervisor passes to each of its clusters. */
+const TUNING = ['syncTimeoutMs', 'initialBackoffMs', 'maxBackoffMs', 'sleep', 'debounceMs', 'heartbeatMs', 'probeTimeoutMs', 'watchTimeoutMs'] as const satisfies readonly (keyof WatchTuning)[];
+// A setting added to WatchTuning but not above fails to compile here.
+const _everySetting: Exclude<keyof WatchTuning, (typeof TUNING)[number]> extends never ? true : never = true;
+void _everySetting;
+
 export const secretsPath = (namespace: string) => `/api/v1/namespaces/${namespace}/secrets?labelSelector=${encodeURIComponent(`${MULTICLUSTER_SECRET_LABEL}=true`)}`;
 
 export class Supervisor {
@@ -176,13 +182,7 @@ export class Supervisor {
     }
     entry.server ||= made.server;
     const o = this.#opts;
-    const tuning: WatchTuning = {
-      ...(o.syncTimeoutMs !== undefined ? { syncTimeoutMs: o.syncTimeoutMs } : {}),
-      ...(o.initialBackoffMs !== undefined ? { initialBackoffMs: o.initialBackoffMs } : {}),
-      ...(o.maxBackoffMs !== undefined ? { maxBackoffMs: o.maxBackoffMs } : {}),
-      ...(o.sleep ? { sleep: o.sleep } : {}),
-      ...(o.debounceMs !== undefined ? { debounceMs: o.debounceMs } : {}),
-    };
+    const tuning: WatchTuning = Object.fromEntries(TUNING.flatMap((k) => (o[k] !== undefined ? [[k, o[k]]] : [])));
     entry.watcher = new ClusterWatcher({ ...tuning, clusterId, source: (o.sourceFor ?? kubeWatchSource)(made), onChange: () => this.#notify() }).start();
     this.#notify();
     return made;

@@ -23,6 +23,15 @@ export async function readyz(clients: KubeClients, opts: { timeoutMs?: number } 
   }
 }
 
+/**
+ * Resolves when the API server answers `/readyz` at all, whatever the status: it is alive and
+ * serving connections. Rejects with the KubeError (unreachable, timeout) otherwise. A watcher
+ * whose watches went quiet asks this to tell a quiet cluster from a hung API server.
+ */
+export async function pingApiServer(clients: KubeClients, timeoutMs: number): Promise<void> {
+  await rawGet(clients, '/readyz', { timeoutMs });
+}
+
 export interface WaitOptions {
   timeoutMs: number;
   intervalMs?: number;

@@ -1,6 +1,6 @@
 export { kubeClients, kubeClientsFromKubeconfigText, type KubeClients } from './client.js';
 export { KubeError, isKubeError, toKubeError, KUBE_ERROR_CODES, type KubeErrorCause, type KubeErrorCode } from './errors.js';
-export { readyz, waitForReadyz, type ReadyzResult, type WaitOptions } from './health.js';
+export { pingApiServer, readyz, waitForReadyz, type ReadyzResult, type WaitOptions } from './health.js';
 export { applyObject, getObject, listObjects, deleteObject, patchStatus, FIELD_MANAGER, type KubeObject, type ObjectRef, type StatusRef } from './objects.js';
 export { rawGet, type RawResponse } from './request.js';
 export { listPath, watchPath, type WatchEvent, type WatchEventType, type ListResult } from './watch.js';

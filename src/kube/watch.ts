@@ -34,14 +34,20 @@ export async function watchPath<T>(
   resourceVersion: string,
   onEvent: (event: WatchEvent<T>) => void,
   signal: AbortSignal,
+  opts: { timeoutSeconds?: number } = {},
 ): Promise<string> {
   let latest = resourceVersion;
   const watcher = new Watch(clients.config);
   return new Promise<string>((resolve, reject) => {
     let controller: AbortController | undefined;
-    const onAbort = () => controller?.abort();
+    // client-node hands out its controller only once the response headers arrived; a server
+    // that hangs before sending them would make the watch unstoppable. End it here at once;
+    // the request is aborted when (if ever) its controller arrives.
+    const onAbort = () => (controller ? controller.abort() : finish(null));
     signal.addEventListener('abort', onAbort, { once: true });
+    let ended = false;
     const finish = (err: unknown) => {
+      ended = true;
       signal.removeEventListener('abort', onAbort);
       if (err && !signal.aborted) reject(toKubeError(err, { cluster: clients.context, resource: path }));
       else resolve(latest);
@@ -49,8 +55,10 @@ export async function watchPath<T>(
     watcher
       .watch(
         path,
-        { resourceVersion, allowWatchBookmarks: true },
+        { resourceVersion, allowWatchBookmarks: true, ...(opts.timeoutSeconds ? { timeoutSeconds: opts.timeoutSeconds } : {}) },
         (type: string, object: unknown) => {
+          // A watch ended early (see onAbort) delivers nothing more.
+          if (ended) return;
           if (type === 'ERROR') {
             const code = (object as { code?: number }).code ?? 500;
             finish(new KubeError({

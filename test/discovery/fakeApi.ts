@@ -21,8 +21,13 @@ export class FakeApi implements WatchSource {
   readonly hang = new Set<string>();
   /** Lists of these paths answer after this many ms. */
   readonly delay = new Map<string, number>();
+  /** Calls to watch(), with the options each asked for. */
+  readonly watchCalls: { path: string; resourceVersion: string; timeoutSeconds?: number }[] = [];
+  probes = 0;
   #rv = 1;
   #watches: OpenWatch[] = [];
+  /** Set while stalled: like a stopped process, connections stay open and nothing answers until resume(). */
+  #stalled: { resumed: Promise<void>; resume: () => void } | undefined;
 
   constructor(readonly name = 'fake') {}
 
@@ -34,6 +39,7 @@ export class FakeApi implements WatchSource {
     this.listCalls.push(path);
     await new Promise((r) => setTimeout(r, this.delay.get(path) ?? 0));
     if (this.hang.has(path)) return new Promise(() => {});
+    await this.#stalled?.resumed;
     if (this.down) throw FakeApi.refused(this.name, path);
     this.listed++;
     // Like the API server: list items carry no kind or apiVersion.
@@ -41,7 +47,8 @@ export class FakeApi implements WatchSource {
     return { items, resourceVersion: String(this.#rv) };
   }
 
-  watch(path: string, _rv: string, onEvent: (e: WatchEvent<KubeObject>) => void, signal: AbortSignal): Promise<string> {
+  watch(path: string, rv: string, onEvent: (e: WatchEvent<KubeObject>) => void, signal: AbortSignal, opts: { timeoutSeconds?: number } = {}): Promise<string> {
+    this.watchCalls.push({ path, resourceVersion: rv, ...opts });
     if (this.down) return Promise.reject(FakeApi.refused(this.name, path));
     return new Promise((resolve, reject) => {
       const w: OpenWatch = {
@@ -58,12 +65,31 @@ export class FakeApi implements WatchSource {
     });
   }
 
+  async probe(_timeoutMs: number): Promise<void> {
+    this.probes++;
+    await this.#stalled?.resumed;
+    if (this.down) throw FakeApi.refused(this.name, '/readyz');
+  }
+
+  /** The API server hangs (SIGSTOP): open watches stay open and silent, lists and probes wait. */
+  stall(): void {
+    let resume = () => {};
+    const resumed = new Promise<void>((r) => (resume = r));
+    this.#stalled = { resumed, resume };
+  }
+
+  resume(): void {
+    this.#stalled?.resume();
+    this.#stalled = undefined;
+  }
+
   /** Changes the collection and tells open watches, as the API server would. */
   emit(path: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject): void {
     this.#rv++;
     const key = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
     const rest = (this.objects.get(path) ?? []).filter((o) => key(o) !== key(object));
     this.objects.set(path, type === 'DELETED' ? rest : [...rest, object]);
+    if (this.#stalled) return;
     for (const w of this.#watches.filter((x) => x.path === path)) w.onEvent({ type, object });
   }
 

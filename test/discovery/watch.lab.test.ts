@@ -2,6 +2,12 @@
  * The discovery engine against a real two-cluster lab: watchers fill the registry from the
  * live API, a remote secret adds and removes a cluster, a killed API server turns its
  * cluster unsynced (the other stays synced) and it recovers once the lab restarts it.
+ * A remote secret that changes restarts its cluster's watcher with the new kubeconfig:
+ * a rotated token (the old one revoked) keeps the cluster synced on the new one; an invalid
+ * token turns it unsynced with cause `unauthorized`; a server where nothing listens, with
+ * cause `unreachable` (then `timeout`); another real API server under the same cluster ID
+ * fills that ID with the other server's objects; the original secret brings it back. The
+ * other cluster stays synced throughout.
  * Loopback addresses 127.0.12.x belong to this file only.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,8 +17,8 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteKubeconfig } from '../../src/apply/index.js';
-import { Supervisor, type ClusterInfo, type Registry } from '../../src/discovery/index.js';
-import { applyObject, deleteObject, getObject, kubeClients, kubeClientsFromKubeconfigText, type KubeClients, type KubeObject } from '../../src/kube/index.js';
+import { Supervisor, type ClusterInfo, type MemberCluster, type Registry, type WatchTuning } from '../../src/discovery/index.js';
+import { applyObject, deleteObject, getObject, isKubeError, kubeClients, kubeClientsFromKubeconfigText, listPath, type KubeClients, type KubeObject } from '../../src/kube/index.js';
 import { ensureLabBinaries, labDown, labUp, type LabState } from '../../src/lab/index.js';
 import { contains, parseCidr, validateMeshFile, type MeshFile } from '../../src/topology/index.js';
 import { runCli } from '../cli/run.js';
@@ -20,6 +26,8 @@ import { labMeshYaml } from '../lab/helpers.js';
 import { eventually } from '../lab/labTools.js';
 
 const IPS: [string, string] = ['127.0.12.1', '127.0.12.2'];
+/** In this file's range, and nothing listens there. */
+const NOWHERE = 'https://127.0.12.9:6443';
 const NS = 'demo';
 const HOST = `web.${NS}.svc.cluster.local`;
 const POD_CIDR: Record<string, string> = { east: '10.10.0.0/16', west: '10.20.0.0/16' };
@@ -31,6 +39,8 @@ let lab: LabState;
 let east: KubeClients;
 let west: KubeClients;
 let westToken = '';
+let westCa = '';
+/** west's remote secret in east, holding a kubeconfig with the reader's token (after the rotation test: its new token). */
 let remoteSecret: KubeObject;
 const running: Supervisor[] = [];
 
@@ -72,15 +82,55 @@ const reader: KubeObject[] = [
   },
 ];
 
-function supervise(members: ConstructorParameters<typeof Supervisor>[0]['members'], syncTimeoutMs = 20_000): Supervisor {
-  const s = new Supervisor({ members, syncTimeoutMs, maxBackoffMs: 2_000 }).start();
+function supervise(members: ConstructorParameters<typeof Supervisor>[0]['members'], syncTimeoutMs = 20_000, tuning: WatchTuning = {}): Supervisor {
+  const s = new Supervisor({ members, syncTimeoutMs, maxBackoffMs: 2_000, ...tuning }).start();
   running.push(s);
   return s;
 }
 
-const fromMesh = () => supervise({ from: 'mesh', clusters: [{ clusterId: 'east', clients: east }, { clusterId: 'west', clients: () => kubeClients(lab.kubeconfig, 'lab-west') }] }, 5_000);
-const fromSecrets = () => supervise({ from: 'secrets', local: { clusterId: 'east', clients: east }, clientsFor: (m) => kubeClientsFromKubeconfigText(m.kubeconfig()) });
+const fromMesh = (tuning: WatchTuning = {}) =>
+  supervise({ from: 'mesh', clusters: [{ clusterId: 'east', clients: east }, { clusterId: 'west', clients: () => kubeClients(lab.kubeconfig, 'lab-west') }] }, 5_000, tuning);
+/** `made` records every member cluster a client was made for, i.e. each (re)start of a watcher. */
+const fromSecrets = (syncTimeoutMs = 20_000, made: MemberCluster[] = []) =>
+  supervise({ from: 'secrets', local: { clusterId: 'east', clients: east }, clientsFor: (m) => (made.push(m), kubeClientsFromKubeconfigText(m.kubeconfig())) }, syncTimeoutMs);
 const state = (s: Supervisor, id: string): ClusterInfo | undefined => s.clusters().find((c) => c.clusterId === id);
+
+/** The token and CA (base64) of a service-account token Secret in istio-system, once kube-controller-manager filled them in. */
+async function tokenOf(k: KubeClients, name: string): Promise<{ token: string; ca: string }> {
+  const data = await eventually(`the token ${name}`, async () => {
+    const s = await getObject(k, { apiVersion: 'v1', kind: 'Secret', name, namespace: 'istio-system' });
+    const d = (s?.['data'] ?? {}) as Record<string, string>;
+    return d['token'] && d['ca.crt'] ? d : undefined;
+  });
+  return { token: Buffer.from(data['token']!, 'base64').toString('utf8'), ca: data['ca.crt']! };
+}
+
+/** west's remote secret with another kubeconfig under the same cluster ID. */
+const westSecret = (kubeconfig: string): KubeObject => ({ ...remoteSecret, data: { west: Buffer.from(kubeconfig).toString('base64') } });
+
+/** What an API server says to a client of this kubeconfig: `ok`, or the cause of its KubeError. */
+async function answer(kubeconfig: string): Promise<string> {
+  try {
+    await listPath(kubeClientsFromKubeconfigText(kubeconfig), '/api/v1/namespaces');
+    return 'ok';
+  } catch (e) {
+    if (isKubeError(e)) return e.cause;
+    throw e;
+  }
+}
+
+/** The ready web endpoints the registry has under a cluster ID. */
+const webOf = (registry: Registry, cluster: string) => (registry.services.find((s) => s.hostname === HOST)?.endpoints ?? []).filter((e) => e.cluster === cluster && e.ready);
+
+/** Every state a cluster is reported in from now on (consecutive repeats folded). */
+function statesOf(s: Supervisor, id: string): string[] {
+  const seen = [state(s, id)?.state ?? 'absent'];
+  s.onChange(() => {
+    const now = state(s, id)?.state ?? 'absent';
+    if (seen.at(-1) !== now) seen.push(now);
+  });
+  return seen;
+}
 
 /** Both clusters' web pods, ready, in the registry (two per cluster, from each pod CIDR). */
 function readyWeb(registry: Registry, clusters: string[]): boolean {
@@ -101,13 +151,8 @@ beforeAll(async () => {
   west = kubeClients(lab.kubeconfig, 'lab-west');
   for (const [k, network] of [[east, 'net-east'], [west, 'net-west']] as const) for (const o of workload(network)) await applyObject(k, o);
   for (const o of reader) await applyObject(west, o);
-  const data = await eventually('the reader token in west', async () => {
-    const s = await getObject(west, { apiVersion: 'v1', kind: 'Secret', name: 'discovery-reader-token', namespace: 'istio-system' });
-    const d = (s?.['data'] ?? {}) as Record<string, string>;
-    return d['token'] && d['ca.crt'] ? d : undefined;
-  });
-  westToken = Buffer.from(data['token']!, 'base64').toString('utf8');
-  const kubeconfig = remoteKubeconfig('west', `https://${IPS[1]}:6443`, data['ca.crt']!, westToken);
+  ({ token: westToken, ca: westCa } = await tokenOf(west, 'discovery-reader-token'));
+  const kubeconfig = remoteKubeconfig('west', `https://${IPS[1]}:6443`, westCa, westToken);
   remoteSecret = {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -227,6 +272,122 @@ describe('discovery against a real lab', () => {
     }
   });
 
+  it("a remote secret changed to another server: nowhere → unreachable, then timeout; east's API server under the ID west → east's pods as west's; the original secret → west's own again; east synced throughout", async () => {
+    // east's own reader, for a kubeconfig that points the cluster ID west at east's API server.
+    for (const o of reader) await applyObject(east, o);
+    const eastReader = await tokenOf(east, 'discovery-reader-token');
+    const eastServer = `https://${IPS[0]}:6443`;
+    const s = fromSecrets(5_000);
+    await applyObject(east, remoteSecret);
+    await eventually('west synced, with its own pods', async () => (state(s, 'west')?.state === 'synced' && readyWeb(s.registry(), ['east', 'west']) ? true : undefined), 60_000);
+    const eastStates = statesOf(s, 'east');
+    const eastAddresses = webOf(s.registry(), 'east').map((e) => e.address).sort();
+
+    const nowhere = remoteKubeconfig('west', NOWHERE, westCa, westToken);
+    expect(await answer(nowhere)).toBe('unreachable');
+    await applyObject(east, westSecret(nowhere));
+    await eventually('west restarted on a server where nothing listens: unreachable', async () => {
+      const w = state(s, 'west');
+      return w?.server === NOWHERE && w.state !== 'synced' && w.lastError?.cause === 'unreachable' ? true : undefined;
+    }, 30_000);
+    await eventually('west timeout', async () => (state(s, 'west')?.state === 'timeout' ? true : undefined), 15_000);
+    expect(state(s, 'west')?.lastError).toMatchObject({ code: 'MF7001', cause: 'unreachable' });
+    expect(state(s, 'east')).toEqual({ clusterId: 'east', source: 'local', server: eastServer, state: 'synced' });
+    expect(webOf(s.registry(), 'east')).toHaveLength(2);
+
+    await applyObject(east, westSecret(remoteKubeconfig('west', eastServer, eastReader.ca, eastReader.token)));
+    const asWest = await eventually("the ID west synced on east's API server, holding east's pods", async () => {
+      const eps = webOf(s.registry(), 'west');
+      return state(s, 'west')?.state === 'synced' && eps.length === 2 && eps.every((e) => inCidr(POD_CIDR['east']!, e.address)) ? eps : undefined;
+    }, 60_000);
+    expect(state(s, 'west')).toEqual({ clusterId: 'west', source: 'secret', server: eastServer, state: 'synced', secret: { namespace: 'istio-system', name: 'istio-remote-secret-west' } });
+    expect(asWest.map((e) => e.address).sort()).toEqual(eastAddresses);
+    // The network label of east's istio-system namespace, read through the new server.
+    expect(asWest.map((e) => e.network)).toEqual(['net-east', 'net-east']);
+
+    await applyObject(east, remoteSecret);
+    const own = await eventually('west back on its own server, with its own pods', async () => {
+      const eps = webOf(s.registry(), 'west');
+      return state(s, 'west')?.state === 'synced' && eps.length === 2 && eps.every((e) => inCidr(POD_CIDR['west']!, e.address)) ? eps : undefined;
+    }, 60_000);
+    expect(state(s, 'west')).toEqual({ clusterId: 'west', source: 'secret', server: `https://${IPS[1]}:6443`, state: 'synced', secret: { namespace: 'istio-system', name: 'istio-remote-secret-west' } });
+    expect(own.map((e) => e.network)).toEqual(['net-west', 'net-west']);
+    expect(eastStates).toEqual(['synced']);
+
+    await deleteObject(east, { apiVersion: 'v1', kind: 'Secret', name: 'istio-remote-secret-west', namespace: 'istio-system' });
+    await s.stop();
+  });
+
+  it('a remote secret changed to a new token (rotation): west restarts on it and keeps seeing changes after the old token is revoked', async () => {
+    const made: MemberCluster[] = [];
+    const s = fromSecrets(20_000, made);
+    await applyObject(east, remoteSecret);
+    await eventually('west synced on the first token', async () => (state(s, 'west')?.state === 'synced' ? true : undefined), 30_000);
+    const eastStates = statesOf(s, 'east');
+    const oldKubeconfig = made.at(-1)!.kubeconfig();
+    expect(oldKubeconfig).toContain(westToken);
+
+    // A second token for the same reader; the remote secret switches to it.
+    await applyObject(west, { ...reader[1]!, metadata: { ...reader[1]!.metadata, name: 'discovery-reader-token-2' } });
+    const rotated = await tokenOf(west, 'discovery-reader-token-2');
+    expect(rotated.token).not.toBe(westToken);
+    const newKubeconfig = remoteKubeconfig('west', `https://${IPS[1]}:6443`, rotated.ca, rotated.token);
+    await applyObject(east, westSecret(newKubeconfig));
+    await eventually('west restarted with the new token, synced', async () => (made.at(-1)?.kubeconfig() === newKubeconfig && state(s, 'west')?.state === 'synced' ? true : undefined), 30_000);
+    expect(made.map((m) => m.clusterId)).toEqual(['west', 'west']);
+
+    // Revoke the old token: with its Secret gone the API server refuses it (its token cache may hold it a few seconds).
+    expect(await answer(oldKubeconfig)).toBe('ok');
+    await deleteObject(west, { apiVersion: 'v1', kind: 'Secret', name: 'discovery-reader-token', namespace: 'istio-system' });
+    await eventually('the old token refused', async () => ((await answer(oldKubeconfig)) === 'unauthorized' ? true : undefined), 60_000);
+    expect(await answer(newKubeconfig)).toBe('ok');
+
+    // A Service created in west after the revocation reaches the registry through the new token's watches.
+    const rotatedHost = `rotated.${NS}.svc.cluster.local`;
+    await applyObject(west, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'rotated', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+    await eventually('the new Service from west', async () => (s.registry().services.find((x) => x.hostname === rotatedHost)?.clusters.map((c) => c.cluster).join() === 'west' ? true : undefined), 30_000);
+    expect(state(s, 'west')).toEqual({ clusterId: 'west', source: 'secret', server: `https://${IPS[1]}:6443`, state: 'synced', secret: { namespace: 'istio-system', name: 'istio-remote-secret-west' } });
+    expect(made.map((m) => m.clusterId)).toEqual(['west', 'west']);
+    expect(eastStates).toEqual(['synced']);
+
+    // The old token is gone for good: from here on the file's remote secret holds the new one.
+    westToken = rotated.token;
+    remoteSecret = westSecret(newKubeconfig);
+    await deleteObject(west, { apiVersion: 'v1', kind: 'Service', name: 'rotated', namespace: NS });
+    await deleteObject(east, { apiVersion: 'v1', kind: 'Secret', name: 'istio-remote-secret-west', namespace: 'istio-system' });
+    await s.stop();
+  });
+
+  it('a remote secret changed to an invalid token: west leaves synced with lastError unauthorized, east stays synced; the valid token brings west back', async () => {
+    const s = fromSecrets(5_000);
+    await applyObject(east, remoteSecret);
+    await eventually('west synced, with its pods', async () => (state(s, 'west')?.state === 'synced' && readyWeb(s.registry(), ['east', 'west']) ? true : undefined), 60_000);
+    const eastStates = statesOf(s, 'east');
+
+    const invalid = remoteKubeconfig('west', `https://${IPS[1]}:6443`, westCa, 'not-a-valid-token');
+    expect(await answer(invalid)).toBe('unauthorized');
+    await applyObject(east, westSecret(invalid));
+    await eventually('west unsynced, unauthorized', async () => {
+      const w = state(s, 'west');
+      return w && w.state !== 'synced' && w.lastError?.cause === 'unauthorized' ? true : undefined;
+    }, 30_000);
+    await eventually('west timeout', async () => (state(s, 'west')?.state === 'timeout' ? true : undefined), 15_000);
+    expect(state(s, 'west')?.lastError).toMatchObject({ code: 'MF7002', cause: 'unauthorized' });
+    expect(state(s, 'west')?.server).toBe(`https://${IPS[1]}:6443`);
+    // The kubeconfig itself is valid: only the API server refuses it.
+    expect(s.secretProblems().errors).toEqual([]);
+    expect(state(s, 'east')).toEqual({ clusterId: 'east', source: 'local', server: `https://${IPS[0]}:6443`, state: 'synced' });
+    expect(webOf(s.registry(), 'east')).toHaveLength(2);
+
+    await applyObject(east, remoteSecret);
+    await eventually('west synced again, with its pods', async () => (state(s, 'west')?.state === 'synced' && readyWeb(s.registry(), ['east', 'west']) ? true : undefined), 60_000);
+    expect(state(s, 'west')?.lastError).toBeUndefined();
+    expect(eastStates).toEqual(['synced']);
+
+    await deleteObject(east, { apiVersion: 'v1', kind: 'Secret', name: 'istio-remote-secret-west', namespace: 'istio-system' });
+    await s.stop();
+  });
+
   it('a killed API server: its cluster leaves synced with lastError unreachable, the other stays synced; `discover` exits 69; back to synced after labUp', async () => {
     const s = fromMesh();
     await s.settled();
@@ -255,5 +416,38 @@ describe('discovery against a real lab', () => {
     expect(state(s, 'west')?.lastError).toBeUndefined();
     expect(state(s, 'east')?.state).toBe('synced');
     await eventually('west endpoints after recovery', async () => (readyWeb(s.registry(), ['east', 'west']) ? true : undefined), 60_000);
+  });
+
+  it('a hung API server (SIGSTOP: connections stay open, nothing answers): the heartbeat finds it, west leaves synced (unresponsive), east stays synced; SIGCONT brings west back', async () => {
+    // Seconds, not client-go's 30 s + 15 s, so the test is short.
+    const s = fromMesh({ heartbeatMs: 2_000, probeTimeoutMs: 2_000 });
+    await s.settled();
+    expect(s.clusters().map((c) => c.state)).toEqual(['synced', 'synced']);
+    const eastStates = statesOf(s, 'east');
+    const causes: string[] = [];
+    s.onChange(() => {
+      const cause = state(s, 'west')?.lastError?.cause;
+      if (cause && causes.at(-1) !== cause) causes.push(cause);
+    });
+    // The lab's record keeps every process it started; the last one is the running one.
+    const apiserver = lab.processes.filter((p) => p.component === 'kube-apiserver' && p.cluster === 'west').at(-1)!;
+    process.kill(apiserver.pid, 'SIGSTOP');
+    try {
+      // Its watches stay open and silent: only the heartbeat can tell.
+      await eventually('west unsynced, unresponsive', async () => (state(s, 'west')?.state !== 'synced' && causes.length > 0 ? true : undefined), 20_000);
+      expect(causes[0]).toBe('unresponsive');
+      expect(state(s, 'west')?.lastError?.code).toMatch(/^MF9009$|^MF7007$/);
+      await eventually('west timeout', async () => (state(s, 'west')?.state === 'timeout' ? true : undefined), 20_000);
+      expect(state(s, 'east')?.state).toBe('synced');
+      expect(readyWeb(s.registry(), ['east', 'west'])).toBe(true);
+    } finally {
+      process.kill(apiserver.pid, 'SIGCONT');
+    }
+    await eventually('west synced again', async () => (state(s, 'west')?.state === 'synced' ? true : undefined), 60_000);
+    expect(state(s, 'west')?.lastError).toBeUndefined();
+    expect(eastStates).toEqual(['synced']);
+    // Watching again: a Service created after the resume shows in the registry.
+    await applyObject(west, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'after-resume', namespace: NS }, spec: { ports: [{ name: 'http', port: 80 }] } });
+    await eventually('a Service created after the resume', async () => (s.registry().services.some((x) => x.name === 'after-resume' && x.clusters.some((c) => c.cluster === 'west')) ? true : undefined), 30_000);
   });
 });

@@ -155,4 +155,78 @@ describe('ClusterWatcher', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(api.listCalls.length).toBe(lists);
   });
+
+  describe('heartbeat', () => {
+    it('a hung API server (watches open but silent, probes unanswered): watches dropped, lastError unresponsive, then timeout; synced again when it answers', async () => {
+      const api = seeded();
+      const w = watch(api, { heartbeatMs: 40, probeTimeoutMs: 40, syncTimeoutMs: 300 });
+      await w.settled();
+      await until('watches open', () => api.openWatches() === 4);
+      api.stall();
+      await until('watches dropped', () => api.openWatches() === 0, 1_000);
+      expect(w.state).toBe('syncing');
+      await until('timeout', () => w.state === 'timeout', 1_000);
+      expect(w.status().lastError).toMatchObject({ code: 'MF9009', cause: 'unresponsive' });
+      expect(w.status().lastError?.message).toContain('did not answer a probe of /readyz (no answer within 40 ms)');
+      // What the informers held stays in the registry meanwhile.
+      expect(w.snapshot().pods).toHaveLength(2);
+
+      api.resume();
+      await until('synced again', () => w.state === 'synced', 1_000);
+      expect(w.status()).toEqual({ clusterId: 'cluster01', state: 'synced' });
+      await until('watches reopened', () => api.openWatches() === 4);
+    });
+
+    it('a quiet cluster that answers its probes keeps its watches: nothing re-listed', async () => {
+      const api = seeded();
+      const w = watch(api, { heartbeatMs: 20, probeTimeoutMs: 20 });
+      await w.settled();
+      await until('watches open', () => api.openWatches() === 4);
+      const lists = api.listCalls.length;
+      const watches = api.watchCalls.length;
+      await until('probed a few times', () => api.probes >= 3, 1_000);
+      expect(api.listCalls.length).toBe(lists);
+      expect(api.watchCalls.length).toBe(watches);
+      expect(w.status()).toEqual({ clusterId: 'cluster01', state: 'synced' });
+    });
+
+    it('events keep it from probing at all', async () => {
+      const api = seeded();
+      const w = watch(api, { heartbeatMs: 60, probeTimeoutMs: 60 });
+      await w.settled();
+      for (let i = 0; i < 12; i++) {
+        api.emit(P.pods, 'MODIFIED', pod('sample', { name: 'helloworld-v1-a', ip: '10.10.0.5', labels: { n: String(i) } }));
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      expect(api.probes).toBe(0);
+    });
+
+    it('asks the server to end each watch (timeoutSeconds) and opens it again from its version when it outlives that: a dead connection', async () => {
+      const api = seeded();
+      const w = watch(api, { watchTimeoutMs: 40, probeTimeoutMs: 30, heartbeatMs: 60_000 });
+      await w.settled();
+      await until('watches open', () => api.openWatches() === 4);
+      const lists = api.listCalls.length;
+      const first = api.watchCalls.length;
+      expect(api.watchCalls.every((c) => c.timeoutSeconds === 1)).toBe(true);
+      api.emit(P.pods, 'ADDED', pod('sample', { name: 'helloworld-v1-c', ip: '10.10.0.9' }));
+      await until('watches opened again', () => api.watchCalls.length >= first + 4, 1_000);
+      expect(api.listCalls.length).toBe(lists);
+      // The pods watch resumes from the version of the event it saw, not from the list's.
+      const pods = api.watchCalls.filter((c) => c.path === P.pods);
+      expect(Number(pods.at(-1)!.resourceVersion)).toBeGreaterThan(Number(pods[0]!.resourceVersion));
+      expect(w.state).toBe('synced');
+    });
+
+    it('by default asks for 5 to 10 minutes, as client-go does', async () => {
+      const api = seeded();
+      const w = watch(api);
+      await w.settled();
+      await until('watches open', () => api.openWatches() === 4);
+      for (const c of api.watchCalls) {
+        expect(c.timeoutSeconds).toBeGreaterThanOrEqual(300);
+        expect(c.timeoutSeconds).toBeLessThanOrEqual(600);
+      }
+    });
+  });
 });
