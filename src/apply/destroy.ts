@@ -6,7 +6,7 @@ import type { HelmSource } from './context.js';
 import { helmUninstall } from './helm.js';
 import { runDag, type StepEvent, type StepOutcome } from './dag.js';
 import { STATE_CONFIGMAP, readState } from './state.js';
-import { istioctl } from './tools.js';
+import { istioctl, whereOf } from './tools.js';
 import { waitFor } from './wait.js';
 
 export interface DestroyOptions {
@@ -54,7 +54,7 @@ async function undo(plan: Plan, step: Step, k: KubeClients, opts: DestroyOptions
     case 'istio': {
       const state = await readState(k).catch(() => undefined);
       if (!state?.hashes['istio'] && !state?.hashes['eastwest-gateway']) return { changed: false, detail: 'nothing installed by meshfed' };
-      const where = { cluster: c.name, kubeconfig: opts.kubeconfig, context: c.context };
+      const where = whereOf(opts.kubeconfig, c);
       const istioCrds = async () => (await listObjects(k, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition')).filter((d) => d.metadata.name.endsWith('.istio.io'));
       let detail: string;
       if (plan.mesh.istio.installer === 'helm') {

@@ -2,13 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ISTIO_NAMESPACE } from '../plan/index.js';
 import type { HelmSource } from './context.js';
-import { helm } from './tools.js';
-
-interface Target {
-  cluster: string;
-  kubeconfig: string;
-  context: string;
-}
+import { helm, type Where as Target } from './tools.js';
 
 /** A chart from a local folder of charts, else `<repo>/<chart>` at the mesh's Istio version. */
 export function chartArgs(src: HelmSource, chart: string): string[] {

@@ -3,6 +3,7 @@ import { ISTIO_NAMESPACE, type ClusterPlan } from '../plan/index.js';
 import { HELM_RELEASES } from '../render/index.js';
 import type { ApplyContext } from './context.js';
 import { helmUninstall } from './helm.js';
+import { whereOf } from './tools.js';
 import { MANAGED_BY, readState, writeState } from './state.js';
 
 const MANAGED = 'app.kubernetes.io/managed-by=meshfed';
@@ -44,7 +45,7 @@ export async function pruneCluster(ctx: ApplyContext, c: ClusterPlan, k: KubeCli
     if (plan.mesh.istio.installer === 'helm' && !dryRun) {
       // Helm keeps a record of its release: uninstall it rather than deleting its objects under it.
       const before = await listObjects(k, 'v1', 'Service', { namespace: ISTIO_NAMESPACE, labelSelector: 'istio=eastwestgateway' });
-      await helmUninstall(ctx.helm, { cluster: c.name, kubeconfig: ctx.kubeconfig, context: c.context }, [HELM_RELEASES.gateway]);
+      await helmUninstall(ctx.helm, whereOf(ctx.kubeconfig, c), [HELM_RELEASES.gateway]);
       gone.push(...before.map((o) => `Service/${o.metadata.name}`), `helm release ${HELM_RELEASES.gateway}`);
     } else {
       for (const [apiVersion, kind] of GATEWAY_KINDS)

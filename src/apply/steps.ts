@@ -24,7 +24,7 @@ import { ApplyError } from './errors.js';
 import { helmUpgrade } from './helm.js';
 import { applyAll, applyTracked, summarize } from './objects.js';
 import { MANAGED_BY, readState, writeState } from './state.js';
-import { istioctl } from './tools.js';
+import { istioctl, whereOf } from './tools.js';
 import { waitFor } from './wait.js';
 
 export interface StepRun {
@@ -95,7 +95,7 @@ async function install(ctx: ApplyContext, c: ClusterPlan, key: InstallKey, files
   return { changed: true, detail: `${detail} (${hash})` };
 }
 
-const target = (ctx: ApplyContext, c: ClusterPlan) => ({ cluster: c.name, kubeconfig: ctx.kubeconfig, context: c.context });
+const target = (ctx: ApplyContext, c: ClusterPlan) => whereOf(ctx.kubeconfig, c);
 
 async function istioStep(ctx: ApplyContext, c: ClusterPlan): Promise<StepRun> {
   const k = clientOf(ctx, c.name);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ClusterPlan } from '../plan/index.js';
 import { ApplyError } from './errors.js';
 
 export interface ToolResult {
@@ -32,12 +33,16 @@ export function tail(text: string, lines = 6): string {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
 
-interface Where {
+/** Which cluster an installer (istioctl, helm) works on. */
+export interface Where {
   cluster: string;
   kubeconfig: string;
   context: string;
   timeoutMs?: number;
 }
+
+/** A cluster of the plan, reached through the operator's kubeconfig. */
+export const whereOf = (kubeconfig: string, c: Pick<ClusterPlan, 'name' | 'context'>): Where => ({ cluster: c.name, kubeconfig, context: c.context });
 
 async function runInstaller(tool: 'istioctl' | 'helm', binary: string, args: string[], where: Where): Promise<ToolResult> {
   const target = tool === 'istioctl' ? ['--kubeconfig', where.kubeconfig, '--context', where.context] : ['--kubeconfig', where.kubeconfig, '--kube-context', where.context];

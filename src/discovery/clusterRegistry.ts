@@ -120,7 +120,8 @@ function convertSlice(clusterId: string, hostname: string, slice: KubeObject, po
       cluster: clusterId,
       network: resolver.resolve(address, labels[NETWORK_LABEL]),
       address,
-      ports: { ...ports },
+      // Shared by the slice's endpoints: nothing changes an endpoint once built (merges copy).
+      ports,
       ready: health === 'healthy',
       health,
       tlsMode: labels[TLS_MODE_LABEL] === 'istio' ? 'istio' : 'disabled',
