@@ -75,6 +75,8 @@ interface SliceEndpoints {
   hostname: string;
   endpoints: Endpoint[];
   pods: (KubeObject | undefined)[];
+  /** The pod indexes those pods were last found in: the same indexes find the same pods. */
+  index: PodIndexes;
   network: NetworkResolver;
 }
 
@@ -128,15 +130,17 @@ function convertSlice(clusterId: string, hostname: string, slice: KubeObject, po
       ...(pod ? { pod: { namespace: pod.metadata.namespace ?? '', name: pod.metadata.name }, labels } : {}),
     });
   });
-  return { hostname, endpoints: [...byAddress.values()], pods: found, network: resolver };
+  return { hostname, endpoints: [...byAddress.values()], pods: found, index: pods, network: resolver };
 }
 
 /** The slice's endpoints from last time, when it would find exactly the same pods and network again. */
 function unchanged(cached: SliceEndpoints | undefined, slice: KubeObject, pods: PodIndexes, resolver: NetworkResolver): cached is SliceEndpoints {
   if (!cached || cached.network !== resolver) return false;
+  if (cached.index === pods) return true;
   let i = 0;
   let same = true;
   eachAddress(slice, pods, (_ep, _address, pod) => (same = cached.pods[i++] === pod));
+  if (same && i === cached.pods.length) cached.index = pods;
   return same && i === cached.pods.length;
 }
 
