@@ -1,7 +1,7 @@
 import { applyObject, getObject, kubeClients, listObjects, readyz, type KubeClients, type KubeObject } from '../kube/index.js';
 import { isNodeReady, isNodeSchedulable, type NodeLike } from './nodes.js';
 import { isLabProcess } from './processes.js';
-import type { LabClusterAddresses } from './plan.js';
+import { labClusterAddresses, type LabClusterAddresses } from './plan.js';
 import type { LabComponent, LabStateFile, RecordedProcess } from './state.js';
 
 export interface ProcessStatus {
@@ -71,12 +71,7 @@ export async function inspectLab(state: LabStateFile, opts: { timeoutMs?: number
       }
       const allAlive = processes.length === components.length && processes.every((p) => p.alive);
       return {
-        name: c.name,
-        context: c.context,
-        apiServer: c.apiServer,
-        podCIDR: c.podCIDR,
-        serviceCIDR: c.serviceCIDR,
-        loadBalancerPool: c.loadBalancerPool,
+        ...labClusterAddresses(c),
         processes,
         ready,
         readyDetail,

@@ -12,6 +12,16 @@ export const DEFAULT_LAB_NODE_COUNT = 2;
 /** Where a lab cluster lives and which ranges it uses: what status and state both report. */
 export type LabClusterAddresses = Pick<LabClusterPlan, 'name' | 'context' | 'apiServer' | 'podCIDR' | 'serviceCIDR' | 'loadBalancerPool'>;
 
+/** Just those fields, for reports that must not carry the rest of a cluster's record. */
+export const labClusterAddresses = (c: LabClusterAddresses): LabClusterAddresses => ({
+  name: c.name,
+  context: c.context,
+  apiServer: c.apiServer,
+  podCIDR: c.podCIDR,
+  serviceCIDR: c.serviceCIDR,
+  loadBalancerPool: c.loadBalancerPool,
+});
+
 export interface LabClusterPlan {
   name: string;
   context: string;

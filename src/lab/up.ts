@@ -18,7 +18,7 @@ import { loadBalancerEntry } from './loadBalancerEntry.js';
 import { fillApiServersInFile } from './meshFile.js';
 import { labNodeManifest, labNodeStatus } from './nodes.js';
 import { ensureClusterPki, type ClusterPki, type LabClientName } from './pki.js';
-import { planLab, type LabClusterAddresses, type LabClusterPlan, type LabPlan } from './plan.js';
+import { labClusterAddresses, planLab, type LabClusterAddresses, type LabClusterPlan, type LabPlan } from './plan.js';
 import { assertPortsFree, etcdHealthy } from './preflight.js';
 import { spawnComponent } from './processes.js';
 import { readStateFile, writeStateFile, type LabStateFile, type RecordedProcess } from './state.js';
@@ -55,15 +55,7 @@ function toLabState(s: LabStateFile, stateDir: string, reused: boolean): LabStat
     stateDir,
     kubeconfig: s.kubeconfig,
     etcd: `http://${s.etcd.ip}:${s.etcd.clientPort}`,
-    clusters: s.clusters.map((c) => ({
-      name: c.name,
-      context: c.context,
-      apiServer: c.apiServer,
-      podCIDR: c.podCIDR,
-      serviceCIDR: c.serviceCIDR,
-      loadBalancerPool: c.loadBalancerPool,
-      nodes: c.nodes,
-    })),
+    clusters: s.clusters.map((c) => ({ ...labClusterAddresses(c), nodes: c.nodes })),
     processes: s.processes,
     reused,
   };
