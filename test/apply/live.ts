@@ -11,6 +11,7 @@ import { expect } from 'vitest';
 import { getObject, isKubeError, listObjects, type KubeClients, type KubeObject } from '../../src/kube/index.js';
 import { ISTIO_NAMESPACE, istiodName, remoteSecretName, type ClusterPlan, type Plan } from '../../src/plan/index.js';
 import { contains, parseCidr } from '../../src/topology/index.js';
+import { runCli } from '../cli/run.js';
 
 type Obj = Record<string, unknown>;
 const ns = ISTIO_NAMESPACE;
@@ -182,4 +183,36 @@ export async function snapshot(k: KubeClients): Promise<Record<string, string[]>
   const nsObj = await getObject(k, { apiVersion: 'v1', kind: 'Namespace', name: 'default' });
   out['default-namespace-labels'] = Object.keys(nsObj?.metadata.labels ?? {}).sort();
   return out;
+}
+
+/**
+ * What every apply lab test checks of a mesh: apply brings the clusters to the plan (`checks`
+ * may look further), a second apply changes nothing, and destroy (run even after a failed
+ * check, so the next test starts clean) leaves every cluster as it was before.
+ */
+export async function expectApplyRoundTrip(
+  meshPath: string,
+  plan: Plan,
+  clients: Map<string, KubeClients>,
+  rootCertPem: string,
+  checks: () => void | Promise<void> = () => {},
+): Promise<void> {
+  const before = new Map<string, Record<string, string[]>>();
+  for (const [name, k] of clients) before.set(name, await snapshot(k));
+  try {
+    const first = await runCli('apply', '-f', meshPath);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/Apply: \d+ steps, [1-9]\d* changed, \d+ unchanged, 0 failed, 0 not started/);
+    await expectClustersMatchPlan(plan, clients, rootCertPem);
+    await checks();
+
+    const again = await runCli('apply', '-f', meshPath);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/Apply: \d+ steps, 0 changed/);
+    expect(again.stderr).toContain('No changes: the clusters already match the mesh file.');
+  } finally {
+    const destroyed = await runCli('destroy', '-f', meshPath);
+    expect(destroyed.code, destroyed.stderr).toBe(0);
+  }
+  for (const [name, k] of clients) expect(await snapshot(k), `${name} after destroy`).toEqual(before.get(name));
 }

@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planMesh } from '../../src/plan/index.js';
-import { runCli } from '../cli/run.js';
 import { startLabMesh, type LabMesh } from './labMesh.js';
-import { expectClustersMatchPlan, snapshot } from './live.js';
+import { expectApplyRoundTrip } from './live.js';
 
 const IPS = ['127.0.7.1', '127.0.7.2', '127.0.7.3', '127.0.7.4', '127.0.7.5', '127.0.7.6'];
 // east-2 has no pool in the example (a cloud load balancer would serve it); west-1 pins
@@ -27,23 +26,9 @@ afterAll(async () => {
 describe('examples/mix on a six-cluster lab', () => {
   it('apply makes all six clusters what the plan says; re-apply changes nothing; destroy restores them', async () => {
     const plan = planMesh(t.mesh);
-    const before = new Map<string, Record<string, string[]>>();
-    for (const [name, k] of t.clients) before.set(name, await snapshot(k));
-    try {
-      const first = await runCli('apply', '-f', t.meshPath);
-      expect(first.code, first.stderr).toBe(0);
-      expect(first.stderr).toMatch(/Apply: \d+ steps, [1-9]\d* changed, \d+ unchanged, 0 failed, 0 not started/);
-      await expectClustersMatchPlan(plan, t.clients, t.root);
+    await expectApplyRoundTrip(t.meshPath, plan, t.clients, t.root, () => {
       // Two primaries, each watching the five other clusters.
       expect(plan.remoteSecrets).toHaveLength(10);
-
-      const again = await runCli('apply', '-f', t.meshPath);
-      expect(again.code, again.stderr).toBe(0);
-      expect(again.stderr).toContain('No changes: the clusters already match the mesh file.');
-    } finally {
-      const destroyed = await runCli('destroy', '-f', t.meshPath);
-      expect(destroyed.code, destroyed.stderr).toBe(0);
-    }
-    for (const [name, k] of t.clients) expect(await snapshot(k), `${name} after destroy`).toEqual(before.get(name));
+    });
   });
 });

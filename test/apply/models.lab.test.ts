@@ -7,9 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planMesh } from '../../src/plan/index.js';
-import { runCli } from '../cli/run.js';
 import { startLabMesh, type LabMesh } from './labMesh.js';
-import { expectClustersMatchPlan, snapshot } from './live.js';
+import { expectApplyRoundTrip } from './live.js';
 
 const IPS = ['127.0.3.1', '127.0.3.2'];
 const MODELS = ['primary-remote', 'multi-primary', 'primary-remote-multi-network', 'multi-primary-multi-network'].map((m) => `examples/${m}/mesh.yaml`);
@@ -29,26 +28,7 @@ afterAll(async () => {
 describe.each([...MODELS, HELM])('%s on the lab', (model) => {
   it('apply makes the live clusters what the plan says; re-apply changes nothing; destroy restores them', async () => {
     const plan = planMesh(await t.use(model));
-    const before = new Map<string, Record<string, string[]>>();
-    for (const [name, k] of t.clients) before.set(name, await snapshot(k));
-
-    try {
-      const first = await runCli('apply', '-f', t.meshPath);
-      expect(first.code, first.stderr).toBe(0);
-      expect(first.stderr).toMatch(/Apply: \d+ steps, [1-9]\d* changed, \d+ unchanged, 0 failed, 0 not started/);
-
-      await expectClustersMatchPlan(plan, t.clients, t.root);
-
-      const again = await runCli('apply', '-f', t.meshPath);
-      expect(again.code, again.stderr).toBe(0);
-      expect(again.stderr).toMatch(/Apply: \d+ steps, 0 changed/);
-      expect(again.stderr).toContain('No changes: the clusters already match the mesh file.');
-    } finally {
-      // Even after a failed check, so the next model starts from clean clusters.
-      const destroyed = await runCli('destroy', '-f', t.meshPath);
-      expect(destroyed.code, destroyed.stderr).toBe(0);
-    }
-    for (const [name, k] of t.clients) expect(await snapshot(k), `${name} after destroy`).toEqual(before.get(name));
+    await expectApplyRoundTrip(t.meshPath, plan, t.clients, t.root);
     // The trust folder is kept.
     expect(await readFile(join(t.dir, 'certs', 'root-cert.pem'), 'utf8')).toBe(t.root);
   });
