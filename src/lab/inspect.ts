@@ -43,7 +43,6 @@ export async function inspectLab(state: LabStateFile, opts: { timeoutMs?: number
   const lbRec = latest('load-balancer');
   const etcd = etcdRec ? processStatus(etcdRec, state.markers) : undefined;
   const loadBalancer = lbRec ? processStatus(lbRec, state.markers) : undefined;
-  const wantsLb = state.clusters.some((c) => c.loadBalancerPool);
   const clusters = await Promise.all(
     state.clusters.map(async (c): Promise<ClusterStatus> => {
       const components: LabComponent[] = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
@@ -83,7 +82,7 @@ export async function inspectLab(state: LabStateFile, opts: { timeoutMs?: number
   );
   const problems: string[] = [];
   if (!etcd?.alive) problems.push('etcd is not running');
-  if (wantsLb && !loadBalancer?.alive) problems.push('the lab load balancer is not running');
+  if (!loadBalancer?.alive) problems.push('the lab load balancer is not running');
   for (const c of clusters) {
     const dead = c.processes.filter((p) => !p.alive).map((p) => p.name);
     if (c.processes.length < 4) problems.push(`${c.name}: not every component was started`);

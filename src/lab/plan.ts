@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { firstHost, nthAddress, parseCidr, type MeshFile } from '../topology/index.js';
 import { LAB_ERROR_CODES, LabError } from './errors.js';
+import { labLoadBalancerPools } from './labPools.js';
 import { LAB_VERSIONS } from './versions.js';
 
 export const API_SERVER_PORT = 6443;
@@ -10,7 +11,7 @@ export const DEFAULT_LAB_NODE_COUNT = 2;
 
 /** What the lab runs for one cluster of the mesh file. */
 /** Where a lab cluster lives and which ranges it uses: what status and state both report. */
-export type LabClusterAddresses = Pick<LabClusterPlan, 'name' | 'context' | 'apiServer' | 'podCIDR' | 'serviceCIDR' | 'loadBalancerPool'>;
+export type LabClusterAddresses = Pick<LabClusterPlan, 'name' | 'context' | 'apiServer' | 'podCIDR' | 'serviceCIDR' | 'loadBalancerPool' | 'loadBalancerPoolPicked'>;
 
 /** Just those fields, for reports that must not carry the rest of a cluster's record. */
 export const labClusterAddresses = (c: LabClusterAddresses): LabClusterAddresses => ({
@@ -20,6 +21,7 @@ export const labClusterAddresses = (c: LabClusterAddresses): LabClusterAddresses
   podCIDR: c.podCIDR,
   serviceCIDR: c.serviceCIDR,
   loadBalancerPool: c.loadBalancerPool,
+  loadBalancerPoolPicked: c.loadBalancerPoolPicked,
 });
 
 export interface LabClusterPlan {
@@ -36,7 +38,10 @@ export interface LabClusterPlan {
   serviceCIDR: string;
   /** The `kubernetes` Service's ClusterIP, which the serving certificate must name. */
   kubernetesServiceIP: string;
-  loadBalancerPool: string | undefined;
+  /** The mesh file's loadBalancerPool, or one the lab picked (see labPools.ts). */
+  loadBalancerPool: string;
+  /** True when the mesh file names no pool and the lab picked this one, as a cloud would. */
+  loadBalancerPoolPicked: boolean;
   nodes: number;
 }
 
@@ -102,6 +107,7 @@ export function planLab(mesh: MeshFile): LabPlan {
     if (other) throw new LabError(LAB_ERROR_CODES.invalidAddress, `clusters ${other} and ${name} both use ${key}`, 'give every cluster its own loopback address', name);
     taken.set(key, name);
   });
+  const pools = labLoadBalancerPools(mesh);
   const usedIps = new Set(explicit.flatMap((e) => (e ? [e.ip] : [])));
   let next = 1;
   const clusters = mesh.spec.clusters.map((c, index): LabClusterPlan => {
@@ -137,7 +143,8 @@ export function planLab(mesh: MeshFile): LabPlan {
       podCIDR: firstIPv4(c.podCIDRs, 'pod', c.name),
       serviceCIDR,
       kubernetesServiceIP,
-      loadBalancerPool: c.loadBalancerPool,
+      loadBalancerPool: pools[index]!.pool,
+      loadBalancerPoolPicked: pools[index]!.picked,
       nodes,
     };
   });
@@ -145,7 +152,7 @@ export function planLab(mesh: MeshFile): LabPlan {
   if (!first) throw new LabError(LAB_ERROR_CODES.notALabMesh, `mesh ${mesh.metadata.name} has no clusters`, 'add at least one cluster');
   const etcd = { ip: first.ip, clientPort: ETCD_CLIENT_PORT, peerPort: ETCD_PEER_PORT };
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ v: LAB_VERSIONS, etcd, clusters: clusters.map(({ assigned: _a, ...rest }) => rest) }))
+    .update(JSON.stringify({ v: LAB_VERSIONS, etcd, clusters: clusters.map(({ assigned: _a, loadBalancerPoolPicked: _p, ...rest }) => rest) }))
     .digest('hex')
     .slice(0, 16);
   return { mesh: mesh.metadata.name, etcd, clusters, fingerprint };

@@ -91,7 +91,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   }
 
   const binaries = await ensureLabBinaries({ parts: ['etcd', 'kwok', 'kube'], ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
-  const lbEntry = plan.clusters.some((c) => c.loadBalancerPool) ? loadBalancerEntry() : undefined;
+  const lbEntry = loadBalancerEntry();
 
   const previous = readStateFile(layout.stateFile);
   if (previous && previous.fingerprint === plan.fingerprint && previous.phase === 'up') {
@@ -201,10 +201,9 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
     }),
   );
 
-  if (lbEntry) {
-    const lb = start(loadBalancerSpec(process.execPath, lbEntry, layout.stateDir));
-    progress(`lab load balancer (stands in for MetalLB) started (pid ${lb.pid})`);
-  }
+  const lb = start(loadBalancerSpec(process.execPath, lbEntry, layout.stateDir));
+  progress(`lab load balancer (stands in for MetalLB) started (pid ${lb.pid})`);
+  for (const c of plan.clusters.filter((x) => x.loadBalancerPoolPicked)) progress(`${c.name}: no loadBalancerPool in the mesh file; the lab load balancer hands out ${c.loadBalancerPool}`);
 
   await Promise.all(
     plan.clusters.map((c, i) =>

@@ -1,6 +1,7 @@
 /**
  * One two-cluster lab, proved with the real API and the real kubectl: workloads, endpoints,
- * the lab load balancer, service account tokens, RBAC, and a clean `lab down`.
+ * the lab load balancer (east names no pool, so the lab picks one), service account tokens,
+ * RBAC, and a clean `lab down`.
  * Loopback addresses 127.0.2.x belong to this file only.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { applyObject, getObject, isKubeError, kubeClients, listObjects, readyz, 
 import { ensureLabBinaries, labDown, labStatus, labUp, type LabBinaries, type LabState } from '../../src/lab/index.js';
 import { findLabProcesses, isAlive, spawnComponent, readCmdline } from '../../src/lab/processes.js';
 import { contains, parseCidr, validateMeshFile, type MeshFile } from '../../src/topology/index.js';
+import { runCli } from '../cli/run.js';
 import { labMeshYaml } from './helpers.js';
 import { eventually, kubectl } from './labTools.js';
 
@@ -57,7 +59,8 @@ beforeAll(async () => {
   bin = await ensureLabBinaries({ parts: ['etcd', 'kwok', 'kube'] });
   dir = await mkdtemp(join(tmpdir(), 'meshfed-lab-'));
   meshPath = join(dir, 'mesh.yaml');
-  await writeFile(meshPath, labMeshYaml('labtest', IPS));
+  // east names no loadBalancerPool: the lab picks one for it, as a cloud would.
+  await writeFile(meshPath, labMeshYaml('labtest', IPS).replace('    loadBalancerPool: 172.18.11.0/24\n', ''));
   const v = await validateMeshFile(meshPath);
   expect(v.ok, JSON.stringify(v.diagnostics)).toBe(true);
   mesh = v.mesh!;
@@ -144,7 +147,22 @@ describe('a two-cluster lab', () => {
     expect(nodes.stdout.trim().split('\n')).toEqual(['node/east-node-1', 'node/east-node-2']);
   });
 
-  it('the lab load balancer gives LoadBalancer Services an address from the cluster pool', async () => {
+  it('picks a load balancer pool for a cluster whose mesh file names none, records it and shows it in lab status', async () => {
+    const status = await labStatus({ mesh, meshPath });
+    expect(status.clusters.map((c) => [c.name, c.loadBalancerPool, c.loadBalancerPoolPicked])).toEqual([
+      ['east', '198.18.0.0/24', true],
+      ['west', '172.18.12.0/24', false],
+    ]);
+    const state = JSON.parse(readFileSync(join(lab.stateDir, 'state.json'), 'utf8')) as { clusters: { name: string; loadBalancerPool: string }[] };
+    expect(state.clusters.map((c) => c.loadBalancerPool)).toEqual(['198.18.0.0/24', '172.18.12.0/24']);
+    expect(readFileSync(meshPath, 'utf8')).not.toContain('198.18.');
+    const cli = await runCli('lab', 'status', '-f', meshPath);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/east \(context lab-east\)[^\n]*\n\s+pods 10\.10\.0\.0\/16 {2}services 10\.11\.0\.0\/16 {2}load balancer pool 198\.18\.0\.0\/24 \(picked by the lab\)/);
+    expect(cli.stdout).toMatch(/load balancer pool 172\.18\.12\.0\/24 {2}nodes/);
+  });
+
+  it('the lab load balancer gives LoadBalancer Services an address from the cluster pool, or the one the lab picked', async () => {
     const lb = (name: string, annotations: Record<string, string> = {}): KubeObject => ({
       apiVersion: 'v1',
       kind: 'Service',
@@ -161,7 +179,7 @@ describe('a two-cluster lab', () => {
     await applyObject(kubeClients(lab.kubeconfig, 'lab-east'), lb('gw'));
     expect(await eventually('west gw address', () => ipOf('lab-west', 'gw'))).toBe('172.18.12.0');
     expect(await eventually('west pinned address', () => ipOf('lab-west', 'pinned'))).toBe('172.18.12.50');
-    expect(await eventually('east gw address', () => ipOf('lab-east', 'gw'))).toBe('172.18.11.0');
+    expect(await eventually('east gw address', () => ipOf('lab-east', 'gw'))).toBe('198.18.0.0');
     const shown = k('lab-west', ['get', 'svc', 'gw', '-n', NS, '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}']);
     expect(shown.stdout).toBe('172.18.12.0');
     // Asking for an address outside the pool: the lab load balancer takes its address back.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LAB_ERROR_CODES, LabError, planLab } from '../../src/lab/index.js';
+import { overlaps, parseCidr } from '../../src/topology/index.js';
 import { labMesh } from './helpers.js';
 
 function codeOf(f: () => unknown): string | undefined {
@@ -46,6 +47,47 @@ describe('planLab', () => {
   it('refuses IPv6-first ranges and pools it cannot use', () => {
     expect(codeOf(() => planLab(labMesh('m', [{ name: 'a', podCIDRs: ['fd00::/64'] }])))).toBe(LAB_ERROR_CODES.invalidAddress);
     expect(codeOf(() => planLab(labMesh('m', [{ name: 'a', loadBalancerPool: 'nonsense' }])))).toBe(LAB_ERROR_CODES.invalidAddress);
+  });
+
+  it('keeps a pool the mesh file names, and picks a distinct 198.18.x.0/24 for a cluster that names none', () => {
+    const plan = planLab(labMesh('m', [{ name: 'a', loadBalancerPool: '172.18.11.0/24' }, { name: 'b' }, { name: 'c' }]));
+    expect(plan.clusters.map((c) => [c.loadBalancerPool, c.loadBalancerPoolPicked])).toEqual([
+      ['172.18.11.0/24', false],
+      ['198.18.1.0/24', true],
+      ['198.18.2.0/24', true],
+    ]);
+  });
+
+  it('never picks a pool that overlaps a range of the mesh or another pick', () => {
+    const plan = planLab(
+      labMesh('m', [
+        { name: 'a', podCIDRs: ['198.18.0.0/24'] },
+        { name: 'b', loadBalancerPool: '198.18.1.0/25' },
+        { name: 'c', serviceCIDRs: ['198.18.2.0/23'] },
+        { name: 'd' },
+      ]),
+    );
+    const picked = plan.clusters.map((c) => c.loadBalancerPool);
+    expect(picked).toEqual(['198.18.4.0/24', '198.18.1.0/25', '198.18.5.0/24', '198.18.6.0/24']);
+    const ranges = plan.clusters.flatMap((c) => [c.podCIDR, c.serviceCIDR]);
+    for (const p of [picked[0]!, picked[2]!, picked[3]!]) {
+      for (const r of ranges) expect(overlaps(parseCidr(p)!, parseCidr(r)!), `${p} vs ${r}`).toBe(false);
+    }
+  });
+
+  it('gives a cluster that pins its gateway address but names no pool the /24 around that address', () => {
+    const mesh = labMesh('m', [{ name: 'a' }, { name: 'b' }]);
+    mesh.spec.clusters[1]!.eastWestGatewayAddress = '198.18.0.7';
+    const plan = planLab(mesh);
+    expect(plan.clusters.map((c) => c.loadBalancerPool)).toEqual(['198.18.1.0/24', '198.18.0.0/24']);
+    mesh.spec.clusters[1]!.eastWestGatewayAddress = '10.10.0.7';
+    expect(codeOf(() => planLab(mesh))).toBe(LAB_ERROR_CODES.invalidAddress);
+  });
+
+  it('keeps its fingerprint when a picked pool is written into the mesh file as it is', () => {
+    const picked = planLab(labMesh('m', [{ name: 'a', apiServer: 'https://127.0.2.1:6443' }]));
+    const written = planLab(labMesh('m', [{ name: 'a', apiServer: 'https://127.0.2.1:6443', loadBalancerPool: picked.clusters[0]!.loadBalancerPool }]));
+    expect(written.fingerprint).toBe(picked.fingerprint);
   });
 
   it('changes its fingerprint when anything stored in etcd or a certificate would change', () => {

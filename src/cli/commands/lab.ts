@@ -12,7 +12,7 @@ function statusText(r: LabStatusReport): string {
   if (r.loadBalancer) lines.push(`  ${LOAD_BALANCER_NAME}  pid ${r.loadBalancer.pid} ${r.loadBalancer.alive ? 'running' : 'DEAD'}`);
   for (const c of r.clusters) {
     lines.push(`  ${c.name} (context ${c.context}) ${c.apiServer}  ${c.healthy ? 'healthy' : 'NOT healthy'}${c.readyDetail && !c.ready ? `: ${c.readyDetail}` : ''}`);
-    lines.push(`    pods ${c.podCIDR}  services ${c.serviceCIDR}  load balancer pool ${c.loadBalancerPool ?? '-'}  nodes ready ${c.nodesReady}/${c.nodesWanted}`);
+    lines.push(`    pods ${c.podCIDR}  services ${c.serviceCIDR}  load balancer pool ${c.loadBalancerPool}${c.loadBalancerPoolPicked ? ' (picked by the lab)' : ''}  nodes ready ${c.nodesReady}/${c.nodesWanted}`);
     lines.push(`    ${c.processes.map((p) => `${p.name} ${p.pid}${p.alive ? '' : ' DEAD'}`).join(', ')}`);
   }
   return lines.join('\n') + '\n';
@@ -41,7 +41,7 @@ export function registerLabCommands(program: Command, io: Io): void {
       io.out(
         [
           `Lab ${state.mesh} is ${state.reused ? 'already ' : ''}up: ${state.clusters.length} clusters.`,
-          ...state.clusters.map((c) => `  ${c.name}: context ${c.context}, ${c.apiServer}, pods ${c.podCIDR}, services ${c.serviceCIDR}${c.loadBalancerPool ? `, load balancer pool ${c.loadBalancerPool}` : ''}`),
+          ...state.clusters.map((c) => `  ${c.name}: context ${c.context}, ${c.apiServer}, pods ${c.podCIDR}, services ${c.serviceCIDR}, load balancer pool ${c.loadBalancerPool}${c.loadBalancerPoolPicked ? ' (picked by the lab)' : ''}`),
           '',
           'Next:',
           `  export KUBECONFIG=${state.kubeconfig}`,
