@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { applyCommand, destroyCommand, type ApplyFlags } from './commands/apply.js';
 import { certsCommand } from './commands/certs.js';
 import { discoverCommand, type DiscoverFlags } from './commands/discover.js';
@@ -8,11 +8,10 @@ import { renderCommand } from './commands/render.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { registerLabCommands } from './commands/lab.js';
+import { meshfedVersion, versionCommand } from './commands/version.js';
 import { CommandExit, EXIT, isUserFacingError } from './exit.js';
+import { concurrencyOption, DEFAULT_APPLY_TIMEOUT_S, DEFAULT_DISCOVER_TIMEOUT_S, fileOption, fromOption, outputOption, portOption, timeoutOption } from './flags.js';
 import { processIo, type Io } from './io.js';
-
-const fileOption = () => new Option('-f, --file <mesh.yaml>', 'the mesh file').default('mesh.yaml');
-const outputOption = (choices = ['text', 'json', 'yaml']) => new Option('-o, --output <format>', 'output format').choices(choices).default('text');
 
 const kubeconfigOf = (cmd: Command): { kubeconfig?: string } => {
   const k = cmd.optsWithGlobals<{ kubeconfig?: string }>().kubeconfig;
@@ -25,6 +24,7 @@ export function buildProgram(io: Io): Command {
     .option('-q, --quiet', 'print only errors and data')
     .option('-v, --verbose', 'print more detail')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+    .version(meshfedVersion(), '-V, --version', "print meshfed's version")
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
@@ -65,23 +65,28 @@ export function buildProgram(io: Io): Command {
     .description('print the JSON Schema of the mesh file (for editors)')
     .action(() => schemaCommand(io));
   program
+    .command('version')
+    .description("meshfed's version and the Istio and Kubernetes versions it pins")
+    .addOption(outputOption(['text', 'json']))
+    .action((o: { output: string }) => versionCommand(o, io));
+  program
     .command('apply')
     .description('bring the clusters to the plan: ordered, parallel, resumable; prunes what left the file')
     .addOption(fileOption())
     .option('--dry-run', 'show what would change per cluster (server-side dry run); change nothing', false)
-    .option('--concurrency <n>', 'most steps running at once', '6')
+    .addOption(concurrencyOption())
     .option('--istioctl <path>', 'istioctl binary (default: the lab build of the mesh version, then PATH)')
     .option('--helm <path>', 'helm binary, for installer: helm (default: the lab build, then PATH)')
     .option('--charts <dir|repo>', 'Istio charts for installer: helm: a folder with base/, istiod/, gateway/, or a Helm repository name (default: the lab build, then "istio")')
     .option('--no-prune', 'keep what left the mesh file')
-    .option('--timeout <seconds>', 'deadline for each wait (gateway address, tokens)', '180')
+    .addOption(timeoutOption('deadline for each wait (gateway address, tokens)', DEFAULT_APPLY_TIMEOUT_S))
     .addOption(outputOption(['text', 'json']))
     .action((o: ApplyFlags, cmd: Command) => applyCommand({ ...o, ...kubeconfigOf(cmd) }, io));
   program
     .command('destroy')
     .description('remove everything meshfed created, in reverse order, including the Istio install; keeps the trust folder')
     .addOption(fileOption())
-    .option('--concurrency <n>', 'most steps running at once', '6')
+    .addOption(concurrencyOption())
     .option('--istioctl <path>', 'istioctl binary')
     .option('--helm <path>', 'helm binary, for installer: helm')
     .option('--charts <dir|repo>', 'Istio charts for installer: helm')
@@ -92,17 +97,17 @@ export function buildProgram(io: Io): Command {
     .description('watch the clusters as istiod does, once: clusters with sync state, services, endpoints (exit 69 if one is not synced)')
     .addOption(fileOption())
     .addOption(outputOption(['text', 'json']))
-    .addOption(new Option('--from <source>', 'member clusters: the mesh file\'s contexts, or the remote secrets of its first primary').choices(['mesh', 'secrets']).default('mesh'))
+    .addOption(fromOption())
     .option('--network <name>', 'also print what a proxy in this network is told (split horizon)')
-    .option('--timeout <seconds>', 'how long each cluster may take to sync', '30')
+    .addOption(timeoutOption('how long each cluster may take to sync', DEFAULT_DISCOVER_TIMEOUT_S))
     .action((o: DiscoverFlags, cmd: Command) => discoverCommand({ ...o, ...kubeconfigOf(cmd) }, io));
   program
     .command('serve')
     .description('run the discovery engine behind a read-only HTTP API and a change stream (SSE), until interrupted')
     .addOption(fileOption())
-    .addOption(new Option('--from <source>', "member clusters: the mesh file's contexts, or the remote secrets of its first primary").choices(['mesh', 'secrets']).default('mesh'))
+    .addOption(fromOption())
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--port <n>', 'port (0 picks a free one)', '8080')
+    .addOption(portOption())
     .action((o: ServeFlags, cmd: Command) => serveCommand({ ...o, ...kubeconfigOf(cmd) }, io));
   registerLabCommands(program, io);
   return program;

@@ -19,6 +19,7 @@ export { gatewaysOfService } from './gateways.js';
 export {
   networkView,
   networkViews,
+  splitHorizonView,
   ISTIOD_SPLIT_HORIZON,
   type SplitHorizonOptions,
   type NetworkView,

@@ -177,3 +177,13 @@ export function networkViews(registry: Registry, service: ServiceEntry, opts: Sp
   const networks = new Set<string>([...Object.values(registry.clusterNetworks), ...service.endpoints.map((e) => e.network), ...registry.gateways.map((g) => g.network)]);
   return [...networks].sort(compare).map((n) => networkView(registry, service, n, opts));
 }
+
+/**
+ * The split-horizon view meshfed shows of `service` from `network`: the one that
+ * `meshfed discover --network` and the API's `?network=` (and `?cluster=`) both print, so they
+ * cannot disagree. meshfed's defaults: only endpoints a proxy there can reach, each left-out
+ * one listed with its reason (ISTIOD_SPLIT_HORIZON is for comparing with istiod itself).
+ */
+export function splitHorizonView(registry: Registry, service: ServiceEntry, network: string): NetworkView {
+  return networkView(registry, service, network);
+}

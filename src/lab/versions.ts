@@ -1,3 +1,5 @@
+import { DEFAULT_ISTIO_VERSION } from '../topology/index.js';
+
 /**
  * The versions the lab builds and runs. scripts/build-lab.sh carries the same defaults and
  * takes these as environment variables, and ensureLabBinaries always passes them, so this
@@ -7,7 +9,8 @@ export const LAB_VERSIONS = {
   kubernetes: 'v1.35.4',
   kwok: 'v0.8.0',
   etcd: 'v3.6.16',
-  istio: '1.31.0',
+  /** The project's pinned Istio: a mesh file's default, and what the lab builds. */
+  istio: DEFAULT_ISTIO_VERSION,
   /** Istio's Go module has no semver tags; this pseudo-version is the commit we build. */
   istioModule: 'v0.0.0-20260827124520-eed52ebb66ad',
   /** For apply with installer: helm, with the Istio charts of the same commit. */

@@ -1,4 +1,4 @@
-import { findService, ISTIOD_SPLIT_HORIZON, networkView, type Registry, type ServiceEntry } from '../discovery/index.js';
+import { findService, splitHorizonView, type Registry, type ServiceEntry } from '../discovery/index.js';
 import type { ApiError } from './errors.js';
 
 /** One line per service: where it is and how many endpoints it has there. */
@@ -36,5 +36,5 @@ export function endpointsView(registry: Registry, hostname: string, q: Endpoints
       return { ok: false, status: 400, error: { code: 'MF9503', message: `no cluster ${q.cluster} in the registry`, hint: `clusters: ${Object.keys(registry.clusterNetworks).join(', ') || 'none'}` } };
   }
   if (network === undefined) return { ok: true, body: { hostname, endpoints: service.endpoints } };
-  return { ok: true, body: { ...networkView(registry, service, network, ISTIOD_SPLIT_HORIZON), ...(q.cluster !== undefined ? { cluster: q.cluster } : {}) } };
+  return { ok: true, body: { ...splitHorizonView(registry, service, network), ...(q.cluster !== undefined ? { cluster: q.cluster } : {}) } };
 }

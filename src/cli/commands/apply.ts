@@ -8,14 +8,16 @@ import { loadMesh } from '../mesh.js';
 export interface ApplyFlags {
   file: string;
   dryRun: boolean;
-  concurrency: string;
+  /** Checked by the flag's parser: at least 1. */
+  concurrency: number;
   istioctl?: string;
   helm?: string;
   charts?: string;
   kubeconfig?: string;
   output: string;
   prune: boolean;
-  timeout: string;
+  /** Seconds, checked by the flag's parser: positive. */
+  timeout: number;
 }
 
 function sink(steps: Step[], output: string, io: Io): ProgressSink {
@@ -54,8 +56,8 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<void> {
     helm: resolveHelm(flags, loaded),
     rootDir: loaded.rootDir,
     dryRun: flags.dryRun,
-    concurrency: Number(flags.concurrency),
-    waitTimeoutMs: Number(flags.timeout) * 1000,
+    concurrency: flags.concurrency,
+    waitTimeoutMs: flags.timeout * 1000,
     noPrune: !flags.prune,
     onEvent: (e) => progress.event(e),
   });
@@ -82,7 +84,7 @@ export async function destroyCommand(flags: Omit<ApplyFlags, 'dryRun' | 'prune' 
     kubeconfig: resolveKubeconfig(flags.kubeconfig, loaded),
     istioctl: resolveIstioctl(flags.istioctl, loaded),
     helm: resolveHelm(flags, loaded),
-    concurrency: Number(flags.concurrency),
+    concurrency: flags.concurrency,
     onEvent: (e) => progress.event(e),
   });
   progress.close();

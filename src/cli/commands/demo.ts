@@ -3,6 +3,7 @@ import { ensureLabBinaries, labBinaryPaths, labUp } from '../../lab/index.js';
 import { ensureTrust } from '../../pki/index.js';
 import { planMesh } from '../../plan/index.js';
 import { deployVerification, SAMPLE_NAMESPACE, verificationLayout } from '../../verify/index.js';
+import { DEFAULT_APPLY_TIMEOUT_S, DEFAULT_CONCURRENCY } from '../flags.js';
 import type { Io } from '../io.js';
 import { loadMesh } from '../mesh.js';
 import { applyCommand } from './apply.js';
@@ -27,7 +28,7 @@ export async function labDemoCommand(opts: { file: string }, io: Io): Promise<vo
   });
   progress(`trust: root ${trust.root.action}, ${trust.clusters.map((c) => `${c.cluster} ${c.action}`).join(', ')} (in ${rootDir})`);
 
-  await applyCommand({ file: opts.file, dryRun: false, concurrency: '6', kubeconfig: lab.kubeconfig, output: 'text', prune: true, timeout: '180' }, io);
+  await applyCommand({ file: opts.file, dryRun: false, concurrency: DEFAULT_CONCURRENCY, kubeconfig: lab.kubeconfig, output: 'text', prune: true, timeout: DEFAULT_APPLY_TIMEOUT_S }, io);
 
   const plan = planMesh(mesh);
   const deployed = await Promise.all(

@@ -1,21 +1,23 @@
-import { Supervisor, networkView, type ClusterInfo, type Registry, type SupervisorMembers } from '../../discovery/index.js';
+import { Supervisor, splitHorizonView, type ClusterInfo, type Registry, type SupervisorMembers } from '../../discovery/index.js';
 import { kubeClients, kubeClientsFromKubeconfigText } from '../../kube/index.js';
 import { resolveKubeconfig } from '../environment.js';
 import { CommandExit, EXIT } from '../exit.js';
+import type { MemberSource } from '../flags.js';
 import type { Io } from '../io.js';
 import { loadMesh, type LoadedMesh } from '../mesh.js';
 
 export interface DiscoverFlags {
   file: string;
   output: string;
-  from: string;
+  from: MemberSource;
   network?: string;
-  timeout: string;
+  /** Seconds, checked by the flag's parser: positive. */
+  timeout: number;
   kubeconfig?: string;
 }
 
 /** The mesh file's contexts, or (--from secrets) the remote secrets of its first primary. */
-export function membersOf(loaded: LoadedMesh, from: string, kubeconfig: string): SupervisorMembers {
+export function membersOf(loaded: LoadedMesh, from: MemberSource, kubeconfig: string): SupervisorMembers {
   const clusters = loaded.mesh.spec.clusters;
   if (from !== 'secrets') return { from: 'mesh', clusters: clusters.map((c) => ({ clusterId: c.name, clients: () => kubeClients(kubeconfig, c.context) })) };
   const primary = clusters.find((c) => c.controlPlane === 'self') ?? clusters[0]!;
@@ -41,7 +43,7 @@ export function discoveryReport(clusters: ClusterInfo[], registry: Registry, pro
     gateways: registry.gateways,
     clusterNetworks: registry.clusterNetworks,
     secrets: { errors: problems.errors.map((e) => e.toJSON()), ignored: problems.ignored, ...(problems.watchError ? { watchError: problems.watchError } : {}) },
-    ...(network !== undefined ? { view: registry.services.map((s) => networkView(registry, s, network)) } : {}),
+    ...(network !== undefined ? { view: registry.services.map((s) => splitHorizonView(registry, s, network)) } : {}),
   };
 }
 
@@ -76,12 +78,7 @@ export function formatDiscovery(report: ReturnType<typeof discoveryReport>): str
 export async function discoverCommand(flags: DiscoverFlags, io: Io): Promise<void> {
   const loaded = await loadMesh(flags.file, io);
   const kubeconfig = resolveKubeconfig(flags.kubeconfig, loaded);
-  const seconds = Number(flags.timeout);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    io.err(`--timeout must be a positive number of seconds, got ${flags.timeout}\n`);
-    throw new CommandExit(EXIT.usage);
-  }
-  const supervisor = new Supervisor({ members: membersOf(loaded, flags.from, kubeconfig), syncTimeoutMs: seconds * 1000 }).start();
+  const supervisor = new Supervisor({ members: membersOf(loaded, flags.from, kubeconfig), syncTimeoutMs: flags.timeout * 1000 }).start();
   try {
     await supervisor.settled();
     const clusters = supervisor.clusters();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ensureLabBinaries, labDown, labStatus, labUp, LOAD_BALANCER_NAME, type LabStatusReport } from '../../lab/index.js';
 import { CommandExit, EXIT } from '../exit.js';
+import { fileOption, outputOption } from '../flags.js';
 import type { Io } from '../io.js';
 import { loadMesh } from '../mesh.js';
 import { labDemoCommand } from './demo.js';
@@ -33,7 +34,7 @@ export function registerLabCommands(program: Command, io: Io): void {
   lab
     .command('up')
     .description('start (or keep) one control plane per cluster; idempotent; recovers a killed run')
-    .option('-f, --file <mesh.yaml>', 'the mesh file', 'mesh.yaml')
+    .addOption(fileOption())
     .action(async (o: { file: string }) => {
       const { mesh, path } = await loadMesh(o.file, io);
       await ensureLabBinaries({ onProgress: progress });
@@ -57,13 +58,13 @@ export function registerLabCommands(program: Command, io: Io): void {
   lab
     .command('demo')
     .description("lab up, certs and apply for the mesh, then seed 000's HelloWorld v1/v2 and sleep in its clusters")
-    .option('-f, --file <mesh.yaml>', 'the mesh file', 'examples/lab/mesh.yaml')
+    .addOption(fileOption('examples/lab/mesh.yaml'))
     .action((o: { file: string }) => labDemoCommand(o, io));
   lab
     .command('status')
     .description("each cluster's processes, addresses and health")
-    .option('-f, --file <mesh.yaml>', 'the mesh file', 'mesh.yaml')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .addOption(fileOption())
+    .addOption(outputOption(['text', 'json']))
     .action(async (o: { file: string; output: string }) => {
       const { mesh, path } = await loadMesh(o.file, io);
       const r = await labStatus({ mesh, meshPath: path });
@@ -73,7 +74,7 @@ export function registerLabCommands(program: Command, io: Io): void {
   lab
     .command('down')
     .description('stop only the processes this lab started and remove its state')
-    .option('-f, --file <mesh.yaml>', 'the mesh file', 'mesh.yaml')
+    .addOption(fileOption())
     .action(async (o: { file: string }) => {
       const { mesh, path } = await loadMesh(o.file, io);
       const r = await labDown({ mesh, meshPath: path, onProgress: progress });
