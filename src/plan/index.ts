@@ -1,4 +1,20 @@
 export * from './types.js';
-export { planMesh, ISTIO_NAMESPACE, NETWORK_LABEL, CONTROL_PLANE_CLUSTERS_ANNOTATION, READER_SERVICE_ACCOUNT, READER_CLUSTER_ROLE, READER_TOKEN_SECRET, remoteSecretName, istiodName } from './plan.js';
+export { planMesh, planAsData, NETWORK_LABEL, CONTROL_PLANE_CLUSTERS_ANNOTATION } from './plan.js';
+export {
+  OBJECTS,
+  ISTIO_NAMESPACE,
+  READER_SERVICE_ACCOUNT,
+  READER_CLUSTER_ROLE,
+  READER_TOKEN_SECRET,
+  EASTWEST_GATEWAY,
+  ISTIOD_GATEWAY,
+  remoteSecretName,
+  istiodName,
+  metadataOf,
+  objectKey,
+  sameObject,
+  type ObjectRef,
+} from './objects.js';
+export { STEP_OBJECTS, STEP_KINDS, objectsOf, type StepOwner } from './stepObjects.js';
 export { orderSteps, stepId, PlanCycleError } from './steps.js';
 export { summarizePlan } from './summary.js';

@@ -1,30 +1,13 @@
 import { buildTopology, type ClusterFacts, type MeshFile, type Topology } from '../topology/index.js';
+import { ISTIO_NAMESPACE, objectKey, remoteSecretName } from './objects.js';
+import { resourcesOf } from './stepObjects.js';
 import { buildSteps, orderSteps } from './steps.js';
-import type { ClusterPlan, Plan, RemoteSecretPlan, Route } from './types.js';
+import type { ClusterPlan, Plan, RemoteSecretPlan, Route, Step } from './types.js';
 
-export const ISTIO_NAMESPACE = 'istio-system';
 export const NETWORK_LABEL = 'topology.istio.io/network';
 export const CONTROL_PLANE_CLUSTERS_ANNOTATION = 'topology.istio.io/controlPlaneClusters';
-export const READER_SERVICE_ACCOUNT = 'istio-reader-service-account';
-export const READER_CLUSTER_ROLE = 'istio-reader-clusterrole-meshfed';
-export const READER_TOKEN_SECRET = `${READER_SERVICE_ACCOUNT}-istio-remote-secret-token`;
-export const remoteSecretName = (cluster: string): string => `istio-remote-secret-${cluster}`;
-export const istiodName = (revision?: string): string => (revision ? `istiod-${revision}` : 'istiod');
 
-function resourcesOf(c: ClusterFacts, revision: string | undefined): string[] {
-  const ns = ISTIO_NAMESPACE;
-  const r = [`Namespace/${ns}`, `Secret/${ns}/cacerts`];
-  r.push(c.role === 'primary' ? `Deployment/${ns}/${istiodName(revision)}` : `MutatingWebhookConfiguration/istio-sidecar-injector${revision ? `-${revision}` : ''}`);
-  if (c.needsEastWestGateway) r.push(`Service/${ns}/istio-eastwestgateway`, `Deployment/${ns}/istio-eastwestgateway`);
-  if (c.exposesIstiod) r.push(`Gateway.networking.istio.io/${ns}/istiod-gateway`, `VirtualService.networking.istio.io/${ns}/istiod-vs${revision ? `-${revision}` : ''}`);
-  if (c.exposesServices) r.push(`Gateway.networking.istio.io/${ns}/cross-network-gateway`);
-  if (c.watchedBy.length > 0)
-    r.push(`ServiceAccount/${ns}/${READER_SERVICE_ACCOUNT}`, `ClusterRole/${READER_CLUSTER_ROLE}`, `ClusterRoleBinding/${READER_CLUSTER_ROLE}`, `Secret/${ns}/${READER_TOKEN_SECRET}`);
-  for (const w of c.watches) r.push(`Secret/${ns}/${remoteSecretName(w)}`);
-  return r;
-}
-
-function clusterPlan(t: Topology, c: ClusterFacts): ClusterPlan {
+function clusterPlan(t: Topology, c: ClusterFacts, steps: Step[]): ClusterPlan {
   const labels: Record<string, string> = {};
   const annotations: Record<string, string> = {};
   if (t.multiNetwork) labels[NETWORK_LABEL] = c.network;
@@ -41,7 +24,7 @@ function clusterPlan(t: Topology, c: ClusterFacts): ClusterPlan {
     namespace: { name: ISTIO_NAMESPACE, labels, annotations },
     watches: c.watches,
     watchedBy: c.watchedBy,
-    resources: resourcesOf(c, revision),
+    resources: resourcesOf(c, steps, revision),
     spec: c.spec,
   };
   if (c.spec.apiServer) plan.apiServer = c.spec.apiServer;
@@ -82,15 +65,17 @@ function flatRoutes(t: Topology): { routes: Route[]; networks: Set<string> } {
 /** From a valid mesh file to the plan: what each cluster must hold and the steps to get there. */
 export function planMesh(mesh: MeshFile): Plan {
   const t = buildTopology(mesh);
-  const clusters = t.clusters.map((c) => clusterPlan(t, c));
+  const { routes, networks } = flatRoutes(t);
+  const steps = orderSteps(buildSteps(t, networks), t.clusters.map((c) => c.name));
+  const stepsOf = new Map<string, Step[]>(t.clusters.map((c) => [c.name, []]));
+  for (const s of steps) stepsOf.get(s.cluster)!.push(s);
+  const clusters = t.clusters.map((c) => clusterPlan(t, c, stepsOf.get(c.name)!));
   const remoteSecrets: RemoteSecretPlan[] = t.clusters.flatMap((p) =>
     p.watches.map((w) => {
       const server = t.clusters.find((c) => c.name === w)!.spec.apiServer;
       return { name: remoteSecretName(w), primary: p.name, watched: w, ...(server ? { server } : {}) };
     }),
   );
-  const { routes, networks } = flatRoutes(t);
-  const steps = orderSteps(buildSteps(t, networks), t.clusters.map((c) => c.name));
   const { istio, trust } = mesh.spec;
   return {
     mesh: {
@@ -108,4 +93,12 @@ export function planMesh(mesh: MeshFile): Plan {
     routes,
     steps,
   };
+}
+
+/**
+ * The plan as data for plan.json and `plan -o json|yaml`: resources as `Kind/namespace/name`
+ * (the owning step is in the steps list), everything else as it is.
+ */
+export function planAsData(plan: Plan): unknown {
+  return { ...plan, clusters: plan.clusters.map((c) => ({ ...c, resources: c.resources.map(objectKey) })) };
 }

@@ -1,18 +1,19 @@
 import type { Topology } from '../topology/index.js';
 import type { Step, StepKind } from './types.js';
 
-const KIND_ORDER: StepKind[] = [
-  'namespace',
-  'cacerts',
-  'remote-reader',
-  'istio',
-  'eastwest-gateway',
-  'gateway-address',
-  'expose-istiod',
-  'expose-services',
-  'remote-secret',
-  'routes',
-];
+/** Tie-break between ready steps of one cluster; every kind has a rank or this does not compile. */
+const KIND_RANK = {
+  namespace: 0,
+  cacerts: 1,
+  'remote-reader': 2,
+  istio: 3,
+  'eastwest-gateway': 4,
+  'gateway-address': 5,
+  'expose-istiod': 6,
+  'expose-services': 7,
+  'remote-secret': 8,
+  routes: 9,
+} satisfies Record<StepKind, number>;
 
 export const stepId = (kind: StepKind, cluster: string, watched?: string): string =>
   watched === undefined ? `${kind}:${cluster}` : `${kind}:${cluster}:${watched}`;
@@ -77,9 +78,8 @@ export class PlanCycleError extends Error {
 /** Kahn's algorithm with a stable tie-break (cluster order, then step kind). */
 export function orderSteps(steps: Step[], clusterOrder: string[]): Step[] {
   const clusterRank = new Map(clusterOrder.map((c, i) => [c, i]));
-  const kindRank = new Map(KIND_ORDER.map((k, i) => [k, i]));
   const at = (c: string | undefined) => (c === undefined ? -1 : clusterRank.get(c) ?? -1);
-  const keys = new Map(steps.map((s) => [s, [at(s.cluster), kindRank.get(s.kind) ?? -1, at(s.watched)] as const]));
+  const keys = new Map(steps.map((s) => [s, [at(s.cluster), KIND_RANK[s.kind], at(s.watched)] as const]));
   const before = (a: Step, b: Step) => {
     const ka = keys.get(a)!;
     const kb = keys.get(b)!;

@@ -1,4 +1,5 @@
 import type { ClusterSpec, Installer, KeyAlgorithm, Role } from '../topology/index.js';
+import type { ObjectRef } from './objects.js';
 
 /** Every kind of step an apply runs; a step touches exactly one cluster. */
 export type StepKind =
@@ -26,6 +27,11 @@ export interface Step {
   watched?: string;
   /** Done by the operator, not by apply (e.g. node routes); apply reports it. */
   manual?: boolean;
+}
+
+/** An object the plan wants in a cluster, and the id of the step that makes it. */
+export interface PlannedObject extends ObjectRef {
+  step: string;
 }
 
 export interface NamespacePlan {
@@ -60,8 +66,8 @@ export interface ClusterPlan {
   watches: string[];
   /** Primaries holding a remote secret for this cluster. */
   watchedBy: string[];
-  /** The resources apply creates here, as `Kind/namespace/name` (cluster-scoped: `Kind/name`). */
-  resources: string[];
+  /** The objects apply creates here (itself or through the installer), each with the step that owns it. */
+  resources: PlannedObject[];
   spec: ClusterSpec;
 }
 

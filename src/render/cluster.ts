@@ -1,4 +1,4 @@
-import { ISTIO_NAMESPACE, READER_CLUSTER_ROLE, READER_SERVICE_ACCOUNT, READER_TOKEN_SECRET, type ClusterPlan, type Route } from '../plan/index.js';
+import { OBJECTS, metadataOf, type ClusterPlan, type Route } from '../plan/index.js';
 
 type Obj = Record<string, unknown>;
 
@@ -22,7 +22,7 @@ export function cacertsSecret(files: CaCertFiles): Obj {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: 'cacerts', namespace: ISTIO_NAMESPACE },
+    metadata: metadataOf(OBJECTS.cacerts),
     type: 'Opaque',
     data: {
       'ca-cert.pem': b64(files.caCert),
@@ -40,14 +40,15 @@ export function cacertsSecret(files: CaCertFiles): Obj {
 export function remoteReader(): Obj[] {
   const labels = { app: 'istio-reader', 'app.kubernetes.io/name': 'istio-reader', 'app.kubernetes.io/managed-by': 'meshfed' };
   const read = ['get', 'list', 'watch'];
+  const { readerServiceAccount: sa, readerClusterRole: role, readerClusterRoleBinding: binding, readerToken: token } = OBJECTS;
   return [
     // Istio's install creates this service account too and labels it managed-by Helm; sharing
     // that label would make every install and every apply take it from the other.
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: READER_SERVICE_ACCOUNT, namespace: ISTIO_NAMESPACE, labels: { app: labels.app, 'app.kubernetes.io/name': labels['app.kubernetes.io/name'] } } },
+    { apiVersion: sa.apiVersion, kind: sa.kind, metadata: { ...metadataOf(sa), labels: { app: labels.app, 'app.kubernetes.io/name': labels['app.kubernetes.io/name'] } } },
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: READER_CLUSTER_ROLE, labels },
+      apiVersion: role.apiVersion,
+      kind: role.kind,
+      metadata: { ...metadataOf(role), labels },
       rules: [
         { apiGroups: ['config.istio.io', 'security.istio.io', 'networking.istio.io', 'authentication.istio.io', 'rbac.istio.io', 'telemetry.istio.io', 'extensions.istio.io'], resources: ['*'], verbs: read },
         { apiGroups: [''], resources: ['endpoints', 'pods', 'services', 'nodes', 'replicationcontrollers', 'namespaces', 'secrets', 'configmaps'], verbs: read },
@@ -63,16 +64,16 @@ export function remoteReader(): Obj[] {
       ],
     },
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: READER_CLUSTER_ROLE, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: READER_CLUSTER_ROLE },
-      subjects: [{ kind: 'ServiceAccount', name: READER_SERVICE_ACCOUNT, namespace: ISTIO_NAMESPACE }],
+      apiVersion: binding.apiVersion,
+      kind: binding.kind,
+      metadata: { ...metadataOf(binding), labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: role.kind, name: role.name },
+      subjects: [{ kind: sa.kind, name: sa.name, namespace: sa.namespace }],
     },
     {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: READER_TOKEN_SECRET, namespace: ISTIO_NAMESPACE, annotations: { 'kubernetes.io/service-account.name': READER_SERVICE_ACCOUNT } },
+      apiVersion: token.apiVersion,
+      kind: token.kind,
+      metadata: { ...metadataOf(token), annotations: { 'kubernetes.io/service-account.name': sa.name } },
       type: 'kubernetes.io/service-account-token',
     },
   ];

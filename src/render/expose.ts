@@ -1,10 +1,9 @@
-import { ISTIO_NAMESPACE, istiodName, type Plan } from '../plan/index.js';
+import { ISTIO_NAMESPACE, OBJECTS, istiodName, metadataOf, type Plan } from '../plan/index.js';
 
 type Obj = Record<string, unknown>;
 
 // Istio's samples set no namespace (the docs apply them with -n istio-system); rendered files
-// carry it so `kubectl apply -f out/<cluster>/` puts them in the right place.
-const meta = (name: string): Obj => ({ name, namespace: ISTIO_NAMESPACE });
+// carry it (OBJECTS names them in istio-system) so `kubectl apply -f out/<cluster>/` puts them in the right place.
 
 /** `samples/multicluster/expose-istiod.yaml` (or `expose-istiod-rev.yaml.tmpl` with a revision). */
 export function exposeIstiod(plan: Plan): Obj[] {
@@ -13,7 +12,7 @@ export function exposeIstiod(plan: Plan): Obj[] {
   const gateway = {
     apiVersion: 'networking.istio.io/v1',
     kind: 'Gateway',
-    metadata: meta('istiod-gateway'),
+    metadata: metadataOf(OBJECTS.istiodGateway),
     spec: { selector: { istio: 'eastwestgateway' }, servers: [passthrough('tls-istiod', 15012), passthrough('tls-istiodwebhook', 15017)] },
   };
   const host = `${istiodName(rev)}.${ISTIO_NAMESPACE}.svc.cluster.local`;
@@ -22,8 +21,8 @@ export function exposeIstiod(plan: Plan): Obj[] {
   const virtualService = {
     apiVersion: 'networking.istio.io/v1',
     kind: 'VirtualService',
-    metadata: meta(rev ? `istiod-vs-${rev}` : 'istiod-vs'),
-    spec: { hosts: ['*'], gateways: ['istiod-gateway'], tls: [route(15012, 15012), route(15017, 443)] },
+    metadata: metadataOf(OBJECTS.istiodVirtualService(rev)),
+    spec: { hosts: ['*'], gateways: [OBJECTS.istiodGateway.name], tls: [route(15012, 15012), route(15017, 443)] },
   };
   return [gateway, virtualService];
 }
@@ -33,7 +32,7 @@ export function exposeServices(): Obj {
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'Gateway',
-    metadata: meta('cross-network-gateway'),
+    metadata: metadataOf(OBJECTS.crossNetworkGateway),
     spec: {
       selector: { istio: 'eastwestgateway' },
       servers: [{ port: { number: 15443, name: 'tls', protocol: 'TLS' }, tls: { mode: 'AUTO_PASSTHROUGH' }, hosts: ['*.local'] }],

@@ -1,4 +1,4 @@
-import type { ClusterPlan, Plan } from '../plan/index.js';
+import { EASTWEST_GATEWAY, type ClusterPlan, type Plan } from '../plan/index.js';
 
 type Obj = Record<string, unknown>;
 
@@ -16,7 +16,7 @@ export const EASTWEST_PORTS = [
 /** What `samples/multicluster/gen-eastwest-gateway.sh --network <net>` prints, plus the pinned address. */
 export function eastWestGatewayOperator(plan: Plan, c: ClusterPlan): Obj {
   const gw = c.eastWestGateway!;
-  const label: Obj = { istio: 'eastwestgateway', app: 'istio-eastwestgateway' };
+  const label: Obj = { istio: 'eastwestgateway', app: EASTWEST_GATEWAY };
   if (gw.network) label['topology.istio.io/network'] = gw.network;
   const k8s: Obj = {};
   // Traffic through this gateway should be routed inside its own network.
@@ -32,7 +32,7 @@ export function eastWestGatewayOperator(plan: Plan, c: ClusterPlan): Obj {
     spec: {
       revision: plan.mesh.istio.revision ?? '',
       profile: 'empty',
-      components: { ingressGateways: [{ name: 'istio-eastwestgateway', label, enabled: true, k8s }] },
+      components: { ingressGateways: [{ name: EASTWEST_GATEWAY, label, enabled: true, k8s }] },
       values,
     },
   };
@@ -41,7 +41,7 @@ export function eastWestGatewayOperator(plan: Plan, c: ClusterPlan): Obj {
 /** Values for the `istio/gateway` chart as Istio's Helm docs install the east-west gateway. */
 export function helmGatewayValues(plan: Plan, c: ClusterPlan): Obj {
   const gw = c.eastWestGateway!;
-  const v: Obj = { name: 'istio-eastwestgateway' };
+  const v: Obj = { name: EASTWEST_GATEWAY };
   if (gw.network) v['networkGateway'] = gw.network;
   if (plan.mesh.istio.revision) v['revision'] = plan.mesh.istio.revision;
   if (gw.address) v['service'] = { annotations: { [LB_IPS_ANNOTATION]: gw.address } };

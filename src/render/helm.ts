@@ -1,9 +1,11 @@
+import { EASTWEST_GATEWAY, istiodName } from '../plan/index.js';
+
 /** Helm release names, as the rendered values files' comments and `meshfed apply` use them. */
 export const HELM_RELEASES = {
   base: 'istio-base',
   /** A revisioned control plane is its own release, so canary upgrades can run side by side. */
-  istiod: (revision?: string): string => (revision ? `istiod-${revision}` : 'istiod'),
-  gateway: 'istio-eastwestgateway',
+  istiod: istiodName,
+  gateway: EASTWEST_GATEWAY,
 } as const;
 
 /** Istio's chart of each release (in the `istio` Helm repository, or a folder of charts). */

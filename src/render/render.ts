@@ -1,4 +1,4 @@
-import type { ClusterPlan, Plan } from '../plan/index.js';
+import { planAsData, type ClusterPlan, type Plan } from '../plan/index.js';
 import { cacertsSecret, namespace, remoteReader, routesScript, type CaCertFiles } from './cluster.js';
 import { exposeIstiod, exposeServices } from './expose.js';
 import { eastWestGatewayOperator, helmGatewayValues } from './gateway.js';
@@ -112,7 +112,7 @@ export function renderMesh(plan: Plan, opts: RenderOptions = {}): RenderResult {
   const notes: string[] = [];
   const shared = sharedYaml(plan);
   const files = plan.clusters.flatMap((c) => clusterFiles(plan, c, opts, shared, notes));
-  files.push({ path: 'plan.json', mode: 0o644, content: JSON.stringify(plan, null, 2) + '\n' });
+  files.push({ path: 'plan.json', mode: 0o644, content: JSON.stringify(planAsData(plan), null, 2) + '\n' });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, notes };
 }
