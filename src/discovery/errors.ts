@@ -9,12 +9,20 @@ export const DISCOVERY_ERROR_CODES = {
   notBase64: 'MF9002',
   notYaml: 'MF9003',
   invalidKubeconfig: 'MF9004',
+  /** Runs a program: exec, any auth-provider. */
   kubeconfigNotAllowed: 'MF9005',
   // Live watching (clusterWatcher.ts, supervisor.ts).
   syncTimeout: 'MF9006',
   watchFailed: 'MF9007',
   clientFailed: 'MF9008',
   unresponsive: 'MF9009',
+  // A remote secret's kubeconfig, refused by the allow-list (kubeconfig.ts).
+  /** Reads a local file: token-file, tokenFile, client-certificate, client-key, certificate-authority. */
+  kubeconfigReadsFile: 'MF9010',
+  /** Readable two ways: a name used twice, a key repeated, a YAML merge key. */
+  kubeconfigAmbiguous: 'MF9011',
+  /** Anything else outside the allow-list (user name/password, impersonation, proxy-url, ...). */
+  kubeconfigUnknownField: 'MF9012',
 } as const;
 
 export type DiscoveryErrorCause = keyof typeof DISCOVERY_ERROR_CODES;
@@ -33,9 +41,12 @@ export class RemoteSecretError extends Error {
   readonly hint: string;
   readonly secret: SecretRef;
   readonly clusterId: string;
+  /** The kubeconfig field refused or invalid, when one is to blame (e.g. `users[west].user.exec`). */
+  readonly field?: string;
 
-  constructor(init: { cause: DiscoveryErrorCause; message: string; hint: string; secret: SecretRef; clusterId: string }) {
+  constructor(init: { cause: DiscoveryErrorCause; message: string; hint: string; secret: SecretRef; clusterId: string; field?: string }) {
     super(init.message);
+    if (init.field !== undefined) this.field = init.field;
     this.cause = init.cause;
     this.code = DISCOVERY_ERROR_CODES[init.cause];
     this.hint = init.hint;
@@ -44,8 +55,8 @@ export class RemoteSecretError extends Error {
   }
 
   /** Errors serialise to `{}` by default; say what the API and `-o json` should show. */
-  toJSON(): { code: DiscoveryErrorCode; cause: DiscoveryErrorCause; message: string; hint: string; secret: SecretRef; clusterId: string } {
-    return { code: this.code, cause: this.cause, message: this.message, hint: this.hint, secret: this.secret, clusterId: this.clusterId };
+  toJSON(): { code: DiscoveryErrorCode; cause: DiscoveryErrorCause; message: string; hint: string; secret: SecretRef; clusterId: string; field?: string } {
+    return { code: this.code, cause: this.cause, message: this.message, hint: this.hint, secret: this.secret, clusterId: this.clusterId, ...(this.field !== undefined ? { field: this.field } : {}) };
   }
 }
 

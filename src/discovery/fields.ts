@@ -42,3 +42,11 @@ export function path(value: unknown, ...keys: string[]): unknown {
 export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Go decodes base64 strictly (StdEncoding, newlines skipped); Buffer.from would accept anything. */
+export function isBase64(value: string): boolean {
+  const compact = value.replace(/[\r\n]/g, '');
+  return compact.length % 4 === 0 && BASE64.test(compact);
+}

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../kube/index.js';
 import { RemoteSecretError, type SecretRef } from './errors.js';
-import { record, stringMap } from './fields.js';
-import { checkKubeconfig, type InsecureKubeconfigOption } from './kubeconfig.js';
+import { isBase64, record, stringMap } from './fields.js';
+import { checkKubeconfig } from './kubeconfig.js';
 import { DEFAULT_SYSTEM_NAMESPACE, MULTICLUSTER_SECRET_LABEL } from './labels.js';
 import { MemberCluster } from './memberCluster.js';
 
@@ -14,7 +14,7 @@ import { MemberCluster } from './memberCluster.js';
  * - the local (config) cluster's ID is skipped ("would overwrite the config cluster");
  * - an ID already registered by another secret is skipped ("cluster has already been
  *   registered"): the first registration wins and keeps the ID until its own secret drops it;
- * - a kubeconfig that fails NewUntrustedRestConfig is an error and registers nothing, so it
+ * - a kubeconfig that fails NewUntrustedRestConfig (here: checkKubeconfig's allow-list) is an error and registers nothing, so it
  *   does not hold the ID against a valid entry elsewhere; istiod does not retry it.
  */
 export interface ReadRemoteSecretsOptions {
@@ -24,8 +24,6 @@ export interface ReadRemoteSecretsOptions {
   systemNamespace?: string;
   /** The result of the previous read: its owners keep their IDs, as in a running istiod. */
   previous?: readonly MemberCluster[];
-  /** PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS. */
-  insecureKubeconfigOptions?: readonly InsecureKubeconfigOption[];
 }
 
 export type IgnoredReason = 'localCluster' | 'duplicate';
@@ -53,13 +51,9 @@ interface Entry {
 }
 
 const key = (s: SecretRef) => `${s.namespace}/${s.name}`;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** Go decodes Secret.data strictly (StdEncoding, newlines skipped); Buffer.from would accept anything. */
+/** Secret.data as Go decodes it: strictly. */
 function decodeBase64(value: string): string | undefined {
-  const compact = value.replace(/[\r\n]/g, '');
-  if (compact.length % 4 !== 0 || !BASE64.test(compact)) return undefined;
-  return Buffer.from(compact, 'base64').toString('utf8');
+  return isBase64(value) ? Buffer.from(value.replace(/[\r\n]/g, ''), 'base64').toString('utf8') : undefined;
 }
 
 function isSelected(secret: KubeObject, namespace: string): boolean {
@@ -69,7 +63,6 @@ function isSelected(secret: KubeObject, namespace: string): boolean {
 
 export function readRemoteSecrets(secrets: readonly KubeObject[], opts: ReadRemoteSecretsOptions): RemoteSecretsResult {
   const namespace = opts.systemNamespace ?? DEFAULT_SYSTEM_NAMESPACE;
-  const allow = new Set(opts.insecureKubeconfigOptions ?? []);
   const ignored: IgnoredEntry[] = [];
   const errors: RemoteSecretError[] = [];
 
@@ -98,8 +91,8 @@ export function readRemoteSecrets(secrets: readonly KubeObject[], opts: ReadRemo
   const previousOwner = new Map((opts.previous ?? []).map((c) => [c.clusterId, c]));
   const owners = new Map<string, MemberCluster>();
   const claim = (entry: Entry): MemberCluster | undefined => {
-    const checked = checkKubeconfig(entry.kubeconfig, allow);
-    if (checked.ok) return new MemberCluster({ clusterId: entry.clusterId, secret: entry.secret, server: checked.target.server }, entry.kubeconfig);
+    const checked = checkKubeconfig(entry.kubeconfig);
+    if (checked.ok) return new MemberCluster({ clusterId: entry.clusterId, secret: entry.secret, server: checked.target.server }, entry.kubeconfig, checked.client);
     const prev = previousOwner.get(entry.clusterId);
     // On a failed update istiod keeps the cluster it already runs (the swap never happens).
     const keeps = prev && key(prev.secret) === key(entry.secret);

@@ -47,30 +47,34 @@ export function kubeClients(kubeconfigPath: string, context: string): KubeClient
 }
 
 /**
- * Clients from a kubeconfig held in memory (a remote secret's), for `context` or its
- * current-context. Messages name the context, never the text: it carries a token or key.
+ * A kubeconfig reduced to one context with inline credentials: what a kubeconfig that came
+ * from a cluster (a remote secret) may hold once checked. Nothing here names a file or a
+ * program, so a client built from it can neither read one nor run one.
  */
-export function kubeClientsFromKubeconfigText(text: string, context?: string): KubeClients {
+export interface InlineKubeconfig {
+  context: string;
+  cluster: { name: string; server: string; caData?: string; tlsServerName?: string };
+  user: { name: string; token?: string; certData?: string; keyData?: string };
+}
+
+/**
+ * Clients built from checked settings, never from kubeconfig text: client-node's
+ * loadFromString re-parses with another YAML reader and would honour exec, auth providers
+ * and file paths that a check did not see. The objects are made here field by field.
+ */
+export function kubeClientsFromInline(k: InlineKubeconfig): KubeClients {
   const config = new KubeConfig();
-  try {
-    config.loadFromString(text);
-  } catch {
-    throw new KubeError({ cause: 'invalid', message: 'cannot parse the kubeconfig', hint: 'the kubeconfig must be YAML or JSON with clusters, contexts and users', cluster: context ?? '', resource: 'kubeconfig' });
-  }
-  const name = context ?? config.getCurrentContext();
-  if (!name || !config.getContextObject(name)) {
-    throw new KubeError({
-      cause: 'notFound',
-      message: `the kubeconfig has no context "${name ?? ''}"`,
-      hint: `contexts there: ${config.getContexts().map((c) => c.name).join(', ') || 'none'}`,
-      cluster: name ?? '',
-      resource: 'kubeconfig',
-    });
-  }
-  config.setCurrentContext(name);
+  const { caData, tlsServerName } = k.cluster;
+  const { token, certData, keyData } = k.user;
+  config.loadFromOptions({
+    clusters: [{ name: k.cluster.name, server: k.cluster.server, skipTLSVerify: false, ...(caData ? { caData } : {}), ...(tlsServerName ? { tlsServerName } : {}) }],
+    users: [{ name: k.user.name, ...(token ? { token } : {}), ...(certData ? { certData } : {}), ...(keyData ? { keyData } : {}) }],
+    contexts: [{ name: k.context, cluster: k.cluster.name, user: k.user.name }],
+    currentContext: k.context,
+  });
   return {
-    context: name,
-    server: config.getCurrentCluster()?.server ?? '',
+    context: k.context,
+    server: k.cluster.server,
     config,
     core: config.makeApiClient(CoreV1Api),
     objects: KubernetesObjectApi.makeApiClient(config),

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
-import type { KubeObject } from '../../src/kube/index.js';
+import { checkKubeconfig } from '../../src/discovery/index.js';
+import { kubeClientsFromInline, type KubeClients, type KubeObject } from '../../src/kube/index.js';
 
 /** A token that must never leak into any message or JSON. */
 export const SECRET_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.very-secret-token-value';
@@ -14,6 +15,13 @@ export function kubeconfig(clusterId: string, server: string, token = SECRET_TOK
     'current-context': clusterId,
     users: [{ name: clusterId, user: { token } }],
   });
+}
+
+/** Clients for a kubeconfig text the way discovery makes them: checked by the allow-list, built from what it accepted. */
+export function clientsOfKubeconfig(text: string): KubeClients {
+  const checked = checkKubeconfig(text);
+  if (!checked.ok) throw new Error(`${checked.problem.message} (${checked.problem.field ?? ''})`);
+  return kubeClientsFromInline(checked.client);
 }
 
 export const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -1,7 +1,13 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { DISCOVERY_ERROR_CODES, diffMemberClusters, readRemoteSecrets, type RemoteSecretsResult } from '../../src/discovery/index.js';
 import { SECRET_TOKEN, kubeconfig, remoteSecret } from './helpers.js';
+import { hostileKubeconfigs, type HostileTarget } from './hostileKubeconfigs.js';
 
 const LOCAL = 'cluster01';
 const read = (secrets: Parameters<typeof readRemoteSecrets>[0], previous?: RemoteSecretsResult) =>
@@ -87,9 +93,9 @@ describe('bad kubeconfigs', () => {
     ['unknown current context', kubeconfig('cluster02', 'https://x:6443').replace('current-context: cluster02', 'current-context: other'), 'invalidKubeconfig', 'context was not found for specified context: other'],
     ['context naming a missing cluster', kubeconfig('cluster02', 'https://x:6443').replace('cluster: cluster02', 'cluster: gone'), 'invalidKubeconfig', 'cluster "gone" was not found'],
     ['cluster without server', kubeconfig('cluster02', 'https://x:6443').replace('server: https://x:6443', 'server: ""'), 'invalidKubeconfig', 'no server found for cluster "cluster02"'],
-    ['exec credentials', kubeconfig('cluster02', 'https://x:6443').replace(`token: ${SECRET_TOKEN}`, `exec: { command: /bin/sh, args: ["${SECRET_TOKEN}"] }`), 'kubeconfigNotAllowed', 'exec is not allowed'],
-    ['gcp auth provider', kubeconfig('cluster02', 'https://x:6443').replace(`token: ${SECRET_TOKEN}`, 'auth-provider: { name: gcp }'), 'kubeconfigNotAllowed', 'auth provider gcp is not allowed'],
-    ['token file', kubeconfig('cluster02', 'https://x:6443').replace(`token: ${SECRET_TOKEN}`, 'tokenFile: /var/run/token'), 'kubeconfigNotAllowed', 'tokenFile is not allowed'],
+    ['a kubeconfig that is not valid YAML twice', kubeconfig('cluster02', 'https://x:6443').replace('kind: Config', 'kind: Config\nkind: Config'), 'kubeconfigAmbiguous', 'a key appears twice'],
+    ['a plain http server (the token would travel in clear)', kubeconfig('cluster02', 'http://x:6443'), 'invalidKubeconfig', 'is not an https:// URL'],
+    ['CA data that is not base64', kubeconfig('cluster02', 'https://x:6443').replace('Q0EK', 'not base64!'), 'invalidKubeconfig', 'certificate-authority-data is not base64'],
   ];
 
   it.each(cases)('%s: a typed error naming secret and cluster, without the token', (_, value, cause, text, raw) => {
@@ -109,13 +115,48 @@ describe('bad kubeconfigs', () => {
     expect(inspect(r, { depth: 10 })).not.toContain(SECRET_TOKEN);
   });
 
-  it('accepts oidc and what PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS allows', () => {
-    const oidc = kubeconfig('cluster02', 'https://x:6443').replace(`token: ${SECRET_TOKEN}`, 'auth-provider: { name: oidc }');
-    expect(read([remoteSecret('s', { cluster02: oidc })]).clusters).toHaveLength(1);
-    const file = kubeconfig('cluster02', 'https://x:6443').replace(`token: ${SECRET_TOKEN}`, 'tokenFile: /var/run/token');
-    const r = readRemoteSecrets([remoteSecret('s', { cluster02: file })], { localClusterId: LOCAL, insecureKubeconfigOptions: ['tokenFile'] });
+  const target: HostileTarget = { server: 'https://127.0.0.1:6443', caData: 'Q0EK', marker: '/tmp/meshfed-marker-never', localFile: '/etc/hostname' };
+  it.each(hostileKubeconfigs(target).map((h) => [h.name, h] as const))('refused by the allow-list: %s, with its code and field', (_, h) => {
+    const r = read([remoteSecret('istio-remote-secret-evil', { evil: h.kubeconfig })]);
+    expect(r.clusters).toEqual([]);
+    expect(r.errors.map((e) => e.toJSON())).toEqual([expect.objectContaining({ code: h.code, clusterId: 'evil', secret: { namespace: 'istio-system', name: 'istio-remote-secret-evil' }, ...(h.field ? { field: h.field } : {}) })]);
+    expect(r.errors[0]!.message).toContain('cluster evil of secret istio-system/istio-remote-secret-evil');
+    if (h.field) expect(r.errors[0]!.message).toContain(h.field);
+    expect(r.errors[0]!.message).not.toContain('hunter2');
+  });
+
+  it("the issue's five variants are real: client-node reading the text itself runs the command or sends the file (why clients are built from the checked object)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshfed-hostile-unit-'));
+    try {
+      const t: HostileTarget = { ...target, marker: join(dir, 'marker'), localFile: join(dir, 'local') };
+      await writeFile(t.localFile, 'LOCAL-FILE');
+      const sent: string[] = [];
+      const marker = (i: number) => join(dir, `marker-${i}`);
+      for (const i of [0, 1, 2, 3, 4]) {
+        const h = hostileKubeconfigs({ ...t, marker: marker(i) })[i]!;
+        const kc = new KubeConfig();
+        kc.loadFromString(h.kubeconfig);
+        const opts: { headers?: Record<string, string> } = {};
+        await kc.applyToHTTPSOptions(opts).catch(() => undefined);
+        sent.push(opts.headers?.['Authorization'] ?? '');
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      // Three run `touch` (oidc+config.exec, duplicate users, merge key); two read the local file.
+      expect([0, 1, 2, 3, 4].map((i) => existsSync(marker(i)))).toEqual([true, true, true, false, false]);
+      expect(sent.slice(3)).toEqual(['Bearer LOCAL-FILE', 'Bearer LOCAL-FILE']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('accepts exactly what istioctl create-remote-secret writes, and client certificate data, and keeps only the current context', () => {
+    const withCert = kubeconfig('cluster02', 'https://x:6443').replace(/( *)token: .*/, '$1client-certificate-data: Q0VSVAo=\n$1client-key-data: S0VZCg==').replace(/( *)certificate-authority-data: Q0EK/, '$1certificate-authority-data: Q0EK\n$1tls-server-name: api.internal');
+    const r = read([remoteSecret('s', { cluster02: withCert, cluster03: kubeconfig('cluster03', 'https://y:6443') })]);
     expect(r.errors).toEqual([]);
-    expect(r.clusters.map((c) => c.clusterId)).toEqual(['cluster02']);
+    expect(r.clusters.map((c) => c.clientConfig())).toEqual([
+      { context: 'cluster02', cluster: { name: 'cluster02', server: 'https://x:6443', caData: 'Q0EK', tlsServerName: 'api.internal' }, user: { name: 'cluster02', certData: 'Q0VSVAo=', keyData: 'S0VZCg==' } },
+      { context: 'cluster03', cluster: { name: 'cluster03', server: 'https://y:6443', caData: 'Q0EK' }, user: { name: 'cluster03', token: SECRET_TOKEN } },
+    ]);
   });
 
   it('keeps the running cluster when its secret is updated with a broken kubeconfig (istiod never swaps)', () => {

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Supervisor, WATCHED_RESOURCES, secretsPath, type SupervisorOptions } from '../../src/discovery/index.js';
-import { kubeClientsFromKubeconfigText, type KubeClients } from '../../src/kube/index.js';
+import { Supervisor, WATCHED_RESOURCES, checkKubeconfig, secretsPath, type SupervisorOptions } from '../../src/discovery/index.js';
+import { kubeClients, kubeClientsFromInline, type KubeClients } from '../../src/kube/index.js';
 import { discoveryReport, formatDiscovery } from '../../src/cli/commands/discover.js';
 import { FakeApi, until } from './fakeApi.js';
 import { cluster01, cluster02 } from './fixtures.js';
@@ -40,7 +40,7 @@ function supervise(members: SupervisorOptions['members'], opts: Partial<Supervis
 }
 
 const fromSecrets = (extra: Partial<SupervisorOptions> = {}) =>
-  supervise({ from: 'secrets', local: { clusterId: 'cluster01', clients: clientsOf('https://c1') }, clientsFor: (m) => kubeClientsFromKubeconfigText(m.kubeconfig()) }, extra);
+  supervise({ from: 'secrets', local: { clusterId: 'cluster01', clients: clientsOf('https://c1') }, clientsFor: (m) => kubeClientsFromInline(m.clientConfig()) }, extra);
 
 describe('Supervisor from the mesh file', () => {
   it('watches every context, in file order, and merges them into one registry', async () => {
@@ -62,13 +62,13 @@ describe('Supervisor from the mesh file', () => {
       from: 'mesh',
       clusters: [
         { clusterId: 'cluster01', clients: clientsOf('https://c1') },
-        { clusterId: 'broken', clients: () => kubeClientsFromKubeconfigText('apiVersion: v1\nkind: Config\n', 'nope') },
+        { clusterId: 'broken', clients: () => kubeClients('/nonexistent/kubeconfig', 'nope') },
       ],
     });
     await s.settled();
     expect(s.clusters().map((c) => [c.clusterId, c.state, c.lastError?.cause])).toEqual([
       ['cluster01', 'synced', undefined],
-      ['broken', 'timeout', 'notFound'],
+      ['broken', 'timeout', 'invalid'],
     ]);
   });
 });
@@ -159,19 +159,17 @@ describe('Supervisor from remote secrets', () => {
   });
 });
 
-describe('kubeClientsFromKubeconfigText', () => {
-  it('takes the current context; errors never quote the text', () => {
-    const c = kubeClientsFromKubeconfigText(kubeconfig('cluster02', 'https://10.0.0.2:6443'));
+describe('kubeClientsFromInline', () => {
+  it('builds a client for the checked context only: its server, CA and token, nothing else', async () => {
+    const checked = checkKubeconfig(kubeconfig('cluster02', 'https://10.0.0.2:6443'));
+    if (!checked.ok) throw new Error(checked.problem.message);
+    const c = kubeClientsFromInline(checked.client);
     expect([c.context, c.server]).toEqual(['cluster02', 'https://10.0.0.2:6443']);
-    const err = (() => {
-      try {
-        kubeClientsFromKubeconfigText(kubeconfig('cluster02', 'https://x'), 'other');
-      } catch (e) {
-        return e as Error & { code: string; hint: string };
-      }
-      return undefined;
-    })();
-    expect(err?.code).toBe('MF7005');
-    expect(`${err?.message} ${err?.hint}`).not.toContain(SECRET_TOKEN);
+    expect(c.config.getUsers()).toEqual([{ name: 'cluster02', token: SECRET_TOKEN }]);
+    expect(c.config.getClusters()).toEqual([{ name: 'cluster02', server: 'https://10.0.0.2:6443', caData: 'Q0EK', skipTLSVerify: false }]);
+    const opts: { headers?: Record<string, string>; ca?: Buffer } = {};
+    await c.config.applyToHTTPSOptions(opts);
+    expect(opts.headers?.['Authorization']).toBe(`Bearer ${SECRET_TOKEN}`);
+    expect(opts.ca?.toString()).toBe('CA\n');
   });
 });

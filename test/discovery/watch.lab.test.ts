@@ -7,10 +7,11 @@
  * token turns it unsynced with cause `unauthorized`; a server where nothing listens, with
  * cause `unreachable` (then `timeout`); another real API server under the same cluster ID
  * fills that ID with the other server's objects; the original secret brings it back. The
- * other cluster stays synced throughout.
+ * other cluster stays synced throughout. Hostile kubeconfigs in a remote secret run nothing,
+ * read no local file and send none (a loopback TLS server records what it is sent).
  * Loopback addresses 127.0.12.x belong to this file only.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -18,16 +19,20 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteKubeconfig } from '../../src/apply/index.js';
 import { Supervisor, type ClusterInfo, type MemberCluster, type Registry, type WatchTuning } from '../../src/discovery/index.js';
-import { applyObject, deleteObject, getObject, isKubeError, kubeClients, kubeClientsFromKubeconfigText, listPath, type KubeClients, type KubeObject } from '../../src/kube/index.js';
+import { applyObject, deleteObject, getObject, isKubeError, kubeClients, kubeClientsFromInline, listPath, type KubeClients, type KubeObject } from '../../src/kube/index.js';
 import { ensureLabBinaries, labDown, labUp, type LabState } from '../../src/lab/index.js';
 import { contains, parseCidr, validateMeshFile, type MeshFile } from '../../src/topology/index.js';
 import { runCli } from '../cli/run.js';
 import { labMeshYaml } from '../lab/helpers.js';
+import { clientsOfKubeconfig } from './helpers.js';
+import { hostileKubeconfigs, startRecordingServer } from './hostileKubeconfigs.js';
 import { eventually } from '../lab/labTools.js';
 
 const IPS: [string, string] = ['127.0.12.1', '127.0.12.2'];
 /** In this file's range, and nothing listens there. */
 const NOWHERE = 'https://127.0.12.9:6443';
+/** The attacker's server of the hostile-kubeconfig test. */
+const EVIL_IP = '127.0.12.8';
 const NS = 'demo';
 const HOST = `web.${NS}.svc.cluster.local`;
 const POD_CIDR: Record<string, string> = { east: '10.10.0.0/16', west: '10.20.0.0/16' };
@@ -92,7 +97,7 @@ const fromMesh = (tuning: WatchTuning = {}) =>
   supervise({ from: 'mesh', clusters: [{ clusterId: 'east', clients: east }, { clusterId: 'west', clients: () => kubeClients(lab.kubeconfig, 'lab-west') }] }, 5_000, tuning);
 /** `made` records every member cluster a client was made for, i.e. each (re)start of a watcher. */
 const fromSecrets = (syncTimeoutMs = 20_000, made: MemberCluster[] = []) =>
-  supervise({ from: 'secrets', local: { clusterId: 'east', clients: east }, clientsFor: (m) => (made.push(m), kubeClientsFromKubeconfigText(m.kubeconfig())) }, syncTimeoutMs);
+  supervise({ from: 'secrets', local: { clusterId: 'east', clients: east }, clientsFor: (m) => (made.push(m), kubeClientsFromInline(m.clientConfig())) }, syncTimeoutMs);
 const state = (s: Supervisor, id: string): ClusterInfo | undefined => s.clusters().find((c) => c.clusterId === id);
 
 /** The token and CA (base64) of a service-account token Secret in istio-system, once kube-controller-manager filled them in. */
@@ -111,7 +116,7 @@ const westSecret = (kubeconfig: string): KubeObject => ({ ...remoteSecret, data:
 /** What an API server says to a client of this kubeconfig: `ok`, or the cause of its KubeError. */
 async function answer(kubeconfig: string): Promise<string> {
   try {
-    await listPath(kubeClientsFromKubeconfigText(kubeconfig), '/api/v1/namespaces');
+    await listPath(clientsOfKubeconfig(kubeconfig), '/api/v1/namespaces');
     return 'ok';
   } catch (e) {
     if (isKubeError(e)) return e.cause;
@@ -269,6 +274,37 @@ describe('discovery against a real lab', () => {
       const code = await new Promise<number | null>((res) => (child.exitCode !== null ? res(child.exitCode) : child.once('exit', (c) => res(c))));
       expect(code, stderr).toBe(0);
       await deleteObject(east, { apiVersion: 'v1', kind: 'Secret', name: 'istio-remote-secret-west', namespace: 'istio-system' });
+    }
+  });
+
+  it('hostile kubeconfigs in a remote secret (exec, auth providers, token files, duplicate users, merge keys, ...): `discover` runs no command, reads and sends no local file, reports each with its code and field', async () => {
+    const evilDir = await mkdtemp(join(tmpdir(), 'meshfed-hostile-'));
+    const recorder = await startRecordingServer(EVIL_IP, evilDir);
+    try {
+      const target = { server: recorder.url, caData: recorder.caData, marker: join(evilDir, 'marker'), localFile: join(evilDir, 'local-secret') };
+      await writeFile(target.localFile, 'LOCAL-FILE-CONTENT-never-sent', { mode: 0o600 });
+      const hostile = hostileKubeconfigs(target);
+      const id = (i: number) => `evil-${String(i).padStart(2, '0')}`;
+      // The control: a kubeconfig on the allow-list, to the same server, is used, so the recorder would see what a hostile one sent.
+      const control = remoteKubeconfig('evil', recorder.url, recorder.caData, 'control-token');
+      const data = Object.fromEntries([...hostile.map((h, i) => [id(i), h.kubeconfig]), ['control', control]].map(([k, v]) => [k, Buffer.from(v!).toString('base64')]));
+      await applyObject(east, { ...remoteSecret, metadata: { name: 'istio-remote-secret-evil', namespace: 'istio-system', labels: { 'istio/multiCluster': 'true' } }, data });
+
+      const cli = await runCli('discover', '-f', meshPath, '--from', 'secrets', '-o', 'json', '--timeout', '5');
+      const report = JSON.parse(cli.stdout) as { clusters: ClusterInfo[]; secrets: { errors: { clusterId: string; code: string; field?: string; secret: { name: string } }[] } };
+      expect(report.secrets.errors.map((e) => [e.clusterId, e.code, e.field ?? '', e.secret.name])).toEqual(hostile.map((h, i) => [id(i), h.code, h.field, 'istio-remote-secret-evil']));
+      // Only the control became a cluster; the server refuses it (403), so it never syncs.
+      expect(report.clusters.map((c) => [c.clusterId, c.source])).toEqual([['east', 'local'], ['control', 'secret']]);
+      expect(cli.code).toBe(69);
+      // A command started by an exec credential would have had time to run by now.
+      await new Promise((r) => setTimeout(r, 500));
+      await expect(access(target.marker)).rejects.toThrow();
+      expect(recorder.authorizations.length).toBeGreaterThan(0);
+      expect(new Set(recorder.authorizations)).toEqual(new Set(['Bearer control-token']));
+    } finally {
+      await deleteObject(east, { apiVersion: 'v1', kind: 'Secret', name: 'istio-remote-secret-evil', namespace: 'istio-system' });
+      await recorder.close();
+      await rm(evilDir, { recursive: true, force: true });
     }
   });
 

@@ -1,5 +1,5 @@
 import { Supervisor, splitHorizonView, type ClusterInfo, type Registry, type SupervisorMembers } from '../../discovery/index.js';
-import { kubeClients, kubeClientsFromKubeconfigText } from '../../kube/index.js';
+import { kubeClients, kubeClientsFromInline } from '../../kube/index.js';
 import { resolveKubeconfig } from '../environment.js';
 import { CommandExit, EXIT } from '../exit.js';
 import type { MemberSource } from '../flags.js';
@@ -24,7 +24,8 @@ export function membersOf(loaded: LoadedMesh, from: MemberSource, kubeconfig: st
   return {
     from: 'secrets',
     local: { clusterId: primary.name, clients: () => kubeClients(kubeconfig, primary.context) },
-    clientsFor: (member) => kubeClientsFromKubeconfigText(member.kubeconfig()),
+    // Built from the settings the allow-list accepted, never from the secret's text.
+    clientsFor: (member) => kubeClientsFromInline(member.clientConfig()),
   };
 }
 
