@@ -7,12 +7,12 @@ import type { ClusterPlan, Plan, RemoteSecretPlan, Route, Step } from './types.j
 export const NETWORK_LABEL = 'topology.istio.io/network';
 export const CONTROL_PLANE_CLUSTERS_ANNOTATION = 'topology.istio.io/controlPlaneClusters';
 
-function clusterPlan(t: Topology, c: ClusterFacts, steps: Step[]): ClusterPlan {
+function clusterPlan(t: Topology, c: ClusterFacts, steps: Step[], byName: Map<string, ClusterFacts>): ClusterPlan {
   const labels: Record<string, string> = {};
   const annotations: Record<string, string> = {};
   if (t.multiNetwork) labels[NETWORK_LABEL] = c.network;
   if (c.role === 'remote') annotations[CONTROL_PLANE_CLUSTERS_ANNOTATION] = c.primary;
-  const primary = t.clusters.find((p) => p.name === c.primary)!;
+  const primary = byName.get(c.primary)!;
   const revision = t.mesh.spec.istio.revision;
   const plan: ClusterPlan = {
     name: c.name,
@@ -50,9 +50,15 @@ function clusterPlan(t: Topology, c: ClusterFacts, steps: Step[]): ClusterPlan {
 function flatRoutes(t: Topology): { routes: Route[]; networks: Set<string> } {
   const routes: Route[] = [];
   const networks = new Set<string>();
+  const byNetwork = new Map<string, ClusterFacts[]>();
+  for (const c of t.clusters) {
+    const list = byNetwork.get(c.network);
+    if (list) list.push(c);
+    else byNetwork.set(c.network, [c]);
+  }
   for (const a of t.clusters) {
-    for (const b of t.clusters) {
-      if (a.name === b.name || a.network !== b.network) continue;
+    for (const b of byNetwork.get(a.network)!) {
+      if (a.name === b.name) continue;
       networks.add(a.network);
       for (const destination of [...b.spec.podCIDRs, ...b.spec.serviceCIDRs]) {
         routes.push({ on: a.name, destination, owner: b.name, ...(b.spec.nodeAddress ? { via: b.spec.nodeAddress } : {}) });
@@ -69,10 +75,11 @@ export function planMesh(mesh: MeshFile): Plan {
   const steps = orderSteps(buildSteps(t, networks), t.clusters.map((c) => c.name));
   const stepsOf = new Map<string, Step[]>(t.clusters.map((c) => [c.name, []]));
   for (const s of steps) stepsOf.get(s.cluster)!.push(s);
-  const clusters = t.clusters.map((c) => clusterPlan(t, c, stepsOf.get(c.name)!));
+  const byName = new Map(t.clusters.map((c) => [c.name, c]));
+  const clusters = t.clusters.map((c) => clusterPlan(t, c, stepsOf.get(c.name)!, byName));
   const remoteSecrets: RemoteSecretPlan[] = t.clusters.flatMap((p) =>
     p.watches.map((w) => {
-      const server = t.clusters.find((c) => c.name === w)!.spec.apiServer;
+      const server = byName.get(w)!.spec.apiServer;
       return { name: remoteSecretName(w), primary: p.name, watched: w, ...(server ? { server } : {}) };
     }),
   );

@@ -1,7 +1,11 @@
 import type { Plan } from './types.js';
 
+/** Beyond this many clusters the secret matrix becomes one line per primary. */
+const MATRIX_MAX_CLUSTERS = 16;
+
 function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  // A loop, not Math.max(...column): a spread of thousands of rows overflows the stack.
+  const widths = rows[0]!.map((_, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), 0));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
 }
 
@@ -27,15 +31,27 @@ export function summarizePlan(plan: Plan): string {
     ]).map((l) => `  ${l}`),
   );
   out.push('');
-  out.push('Remote secrets (row: primary holding the secret; column: cluster it watches)');
   const names = plan.clusters.map((c) => c.name);
   const primaries = plan.clusters.filter((c) => c.role === 'primary');
-  out.push(
-    ...table([
-      ['', ...names],
-      ...primaries.map((p) => [p.name, ...names.map((n) => (n === p.name ? '·' : plan.remoteSecrets.some((s) => s.primary === p.name && s.watched === n) ? 'yes' : 'NO'))]),
-    ]).map((l) => `  ${l}`),
-  );
+  const held = new Set(plan.remoteSecrets.map((s) => `${s.primary}\u0000${s.watched}`));
+  const holds = (p: string, n: string) => held.has(`${p}\u0000${n}`);
+  if (names.length <= MATRIX_MAX_CLUSTERS) {
+    out.push('Remote secrets (row: primary holding the secret; column: cluster it watches)');
+    out.push(
+      ...table([
+        ['', ...names],
+        ...primaries.map((p) => [p.name, ...names.map((n) => (n === p.name ? '·' : holds(p.name, n) ? 'yes' : 'NO'))]),
+      ]).map((l) => `  ${l}`),
+    );
+  } else {
+    // A matrix of this many columns is unreadable: one line per primary, naming what is missing.
+    out.push(`Remote secrets (${plan.remoteSecrets.length}; per primary, the clusters it watches)`);
+    for (const p of primaries) {
+      const missing = names.filter((n) => n !== p.name && !holds(p.name, n));
+      const watched = names.length - 1 - missing.length;
+      out.push(`  ${p.name}: watches ${watched} of the ${names.length - 1} other clusters${missing.length ? `; NOT ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}` : ''}`);
+    }
+  }
   if (plan.routes.length > 0) {
     out.push('');
     out.push('Flat-network routes (rendered as routes.sh per cluster, run by the operator)');

@@ -1,4 +1,5 @@
 import { OBJECTS, metadataOf, type ClusterPlan, type Route } from '../plan/index.js';
+import { shellWord } from './yaml.js';
 
 type Obj = Record<string, unknown>;
 
@@ -93,6 +94,6 @@ export function routesScript(c: ClusterPlan, routes: Route[]): string {
   ];
   const missing = [...new Set(mine.filter((r) => !r.via).map((r) => r.owner))];
   for (const owner of missing) lines.push(`: "\${${varName(owner)}:?set ${varName(owner)} to a node IP of ${owner} (or nodeAddress in mesh.yaml)}"`);
-  for (const r of mine) lines.push(`add_route ${r.destination} ${r.via ?? `"$${varName(r.owner)}"`}  # ${r.owner}`);
+  for (const r of mine) lines.push(`add_route ${shellWord(r.destination)} ${r.via ? shellWord(r.via) : `"$${varName(r.owner)}"`}  # ${r.owner}`);
   return lines.join('\n') + '\n';
 }

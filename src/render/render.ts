@@ -4,7 +4,7 @@ import { exposeIstiod, exposeServices } from './expose.js';
 import { eastWestGatewayOperator, helmGatewayValues } from './gateway.js';
 import { HELM_CHARTS, HELM_RELEASES } from './helm.js';
 import { helmBaseValues, helmIstiodValues, istioOperator, remotePilotAddress, type RenderInputs } from './istio.js';
-import { comment, toYaml, toYamlDocuments } from './yaml.js';
+import { comment, shellWord, toYaml, toYamlDocuments } from './yaml.js';
 
 export interface RenderedFile {
   /** Relative to the output folder, e.g. `cluster01/20-istio.yaml`. */
@@ -28,7 +28,7 @@ export interface RenderResult {
 const HEADER = 'Rendered by meshfed from the mesh file; do not edit (change mesh.yaml and render again).';
 
 function istioFiles(plan: Plan, c: ClusterPlan, opts: RenderOptions): RenderedFile[] {
-  const ctx = c.context;
+  const ctx = shellWord(c.context);
   if (plan.mesh.istio.installer === 'istioctl') {
     return [{ path: `${c.name}/20-istio.yaml`, mode: 0o644, content: comment([HEADER, `istioctl install -y --context=${ctx} -f 20-istio.yaml`]) + toYaml(istioOperator(plan, c, opts)) }];
   }
@@ -46,13 +46,13 @@ function istioFiles(plan: Plan, c: ClusterPlan, opts: RenderOptions): RenderedFi
 function gatewayFiles(plan: Plan, c: ClusterPlan): RenderedFile[] {
   if (!c.eastWestGateway) return [];
   if (plan.mesh.istio.installer === 'istioctl') {
-    return [{ path: `${c.name}/30-eastwest-gateway.yaml`, mode: 0o644, content: comment([HEADER, `istioctl install -y --context=${c.context} -f 30-eastwest-gateway.yaml`]) + toYaml(eastWestGatewayOperator(plan, c)) }];
+    return [{ path: `${c.name}/30-eastwest-gateway.yaml`, mode: 0o644, content: comment([HEADER, `istioctl install -y --context=${shellWord(c.context)} -f 30-eastwest-gateway.yaml`]) + toYaml(eastWestGatewayOperator(plan, c)) }];
   }
   return [
     {
       path: `${c.name}/30-helm-gateway.values.yaml`,
       mode: 0o644,
-      content: comment([HEADER, `helm upgrade --install ${HELM_RELEASES.gateway} istio/${HELM_CHARTS.gateway} -n istio-system --kube-context ${c.context} -f 30-helm-gateway.values.yaml`]) + toYaml(helmGatewayValues(plan, c)),
+      content: comment([HEADER, `helm upgrade --install ${HELM_RELEASES.gateway} istio/${HELM_CHARTS.gateway} -n istio-system --kube-context ${shellWord(c.context)} -f 30-helm-gateway.values.yaml`]) + toYaml(helmGatewayValues(plan, c)),
     },
   ];
 }
@@ -67,13 +67,17 @@ interface SharedYaml {
 
 function sharedYaml(plan: Plan): SharedYaml {
   const routesOn = new Map<string, Plan['routes']>();
-  for (const r of plan.routes) routesOn.set(r.on, [...(routesOn.get(r.on) ?? []), r]);
+  for (const r of plan.routes) {
+    const list = routesOn.get(r.on);
+    if (list) list.push(r);
+    else routesOn.set(r.on, [r]);
+  }
   return { exposeIstiod: toYamlDocuments(exposeIstiod(plan)), exposeServices: toYaml(exposeServices()), remoteReader: toYamlDocuments(remoteReader()), routesOn };
 }
 
 function clusterFiles(plan: Plan, c: ClusterPlan, opts: RenderOptions, shared: SharedYaml, notes: string[]): RenderedFile[] {
   const files: RenderedFile[] = [];
-  const kubectl = (file: string) => `kubectl apply --context=${c.context} -f ${file}`;
+  const kubectl = (file: string) => `kubectl apply --context=${shellWord(c.context)} -f ${file}`;
   files.push({ path: `${c.name}/00-namespace.yaml`, mode: 0o644, content: comment([HEADER, kubectl('00-namespace.yaml')]) + toYaml(namespace(c)) });
   const ca = opts.cacerts?.[c.name];
   if (ca) {

@@ -12,8 +12,18 @@ function toBig(bytes: number[]): bigint {
   return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
 }
 
+/**
+ * Only the canonical spellings: IPv4 as a dotted quad of decimals without leading zeros, IPv6
+ * without a zone. ipaddr.js (like inet_aton) also reads `010.010.0.0` as octal 8.8.0.0 and
+ * `2130706433` as 127.0.0.1, which a reader of the file, and `ip route`, would read otherwise.
+ */
+function isCanonicalAddress(text: string): boolean {
+  return text.includes(':') ? ipaddr.IPv6.isValid(text) && !text.includes('%') : ipaddr.IPv4.isValidFourPartDecimal(text);
+}
+
 export function parseCidr(text: string): Cidr | undefined {
-  if (!text.includes('/')) return undefined;
+  const slash = text.indexOf('/');
+  if (slash === -1 || !isCanonicalAddress(text.slice(0, slash)) || !/^(0|[1-9][0-9]{0,2})$/.test(text.slice(slash + 1))) return undefined;
   try {
     const [addr, bits] = ipaddr.parseCIDR(text);
     const bytes = addr.toByteArray();
@@ -33,7 +43,7 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
 }
 
 export function parseAddress(text: string): { family: 'ipv4' | 'ipv6'; value: bigint } | undefined {
-  if (!ipaddr.isValid(text)) return undefined;
+  if (!isCanonicalAddress(text)) return undefined;
   const a = ipaddr.parse(text);
   return { family: a.kind(), value: toBig(a.toByteArray()) };
 }

@@ -6,6 +6,13 @@ export const DIAGNOSTIC_CODES = {
   MF1001: 'YAML syntax error',
   MF1002: 'the file must hold exactly one YAML document',
   MF1003: 'the file cannot be read',
+  MF1004: 'the file is larger than 1 MiB',
+  MF1005: 'the file holds more than 100,000 values',
+  MF1006: 'values are nested more than 64 levels deep',
+  MF1007: 'too many anchors and aliases, or aliases that expand too far',
+  MF1008: 'an alias names no anchor defined before it',
+  MF1009: 'an alias refers to a value that contains it (a cycle)',
+  MF1010: 'the file is not a regular file (a folder, pipe or device)',
   MF2001: 'a required field is missing',
   MF2002: 'unknown field',
   MF2003: 'a value has the wrong type',
@@ -19,7 +26,7 @@ export const DIAGNOSTIC_CODES = {
   MF3006: 'a cluster names itself as its control plane',
   MF3007: 'the mesh has no primary cluster',
   MF3010: 'pod/service ranges overlap on one network',
-  MF3011: 'not a valid CIDR or IP address',
+  MF3011: 'not a valid CIDR or IP address (IPv4 as a dotted quad without leading zeros)',
   MF3020: 'API server address is loopback, localhost or unspecified (0.0.0.0)',
   MF3021: 'API server address uses plain http',
   MF3022: 'API server address is not a valid https URL',
@@ -31,6 +38,8 @@ export const DIAGNOSTIC_CODES = {
   MF3040: 'the mesh has networks but a cluster has none',
   MF3041: 'east-west gateway address is not usable',
   MF3042: 'duplicate kubeconfig context',
+  MF3050: 'a value holds control characters (e.g. a newline)',
+  MF3051: 'the mesh is too large to plan (remote secrets or routes beyond the limit)',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

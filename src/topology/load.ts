@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { MESH_FILE_LIMITS } from './limits.js';
 import { normalizeMesh } from './normalize.js';
 import { checkRules } from './rules.js';
 import { checkSchema } from './schemaCheck.js';
@@ -22,10 +24,10 @@ export function validateMeshText(text: string, file: string): MeshValidation {
   const { doc, problems } = parseSource(text, file);
   if (!doc) {
     const diagnostics = problems.map((p): Diagnostic => ({
-      code: p.kind === 'syntax' ? 'MF1001' : 'MF1002',
+      code: p.code,
       severity: 'error',
       message: p.message,
-      hint: p.kind === 'syntax' ? 'fix the YAML at this position (indentation, quotes, duplicate keys)' : 'keep one mesh per file',
+      hint: p.hint,
       file,
       path: '',
       line: p.position.line,
@@ -40,18 +42,47 @@ export function validateMeshText(text: string, file: string): MeshValidation {
   return { mesh, diagnostics, ok: !diagnostics.some((d) => d.severity === 'error') };
 }
 
-export async function validateMeshFile(path: string): Promise<MeshValidation> {
-  let text: string;
+const unreadable = (path: string, code: 'MF1003' | 'MF1004' | 'MF1010', message: string, hint: string): MeshValidation => ({
+  ok: false,
+  diagnostics: [{ code, severity: 'error', message, hint, file: path, path: '', line: 1, column: 1 }],
+});
+
+/**
+ * Reads a mesh file: a regular file of at most the size limit. It is opened without blocking
+ * and checked on the open handle, so a FIFO or device passed to -f is refused, not waited on.
+ */
+async function readMeshText(path: string): Promise<string | MeshValidation> {
+  let handle;
   try {
-    text = await readFile(path, 'utf8');
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    return {
-      ok: false,
-      diagnostics: [{ code: 'MF1003', severity: 'error', message: `cannot read mesh file: ${reason}`, hint: 'pass the mesh file with -f <path>', file: path, path: '', line: 1, column: 1 }],
-    };
+    return unreadable(path, 'MF1003', `cannot read mesh file: ${reason}`, 'pass the mesh file with -f <path>');
   }
-  return validateMeshText(text, path);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile())
+      return unreadable(path, 'MF1010', `the mesh file is not a regular file (${info.isDirectory() ? 'a folder' : info.isFIFO() ? 'a pipe' : 'a device or socket'})`, 'pass a mesh.yaml file with -f <path>');
+    if (info.size > MESH_FILE_LIMITS.bytes)
+      return unreadable(path, 'MF1004', `the file is ${info.size} bytes; a mesh file may be at most ${MESH_FILE_LIMITS.bytes} bytes (1 MiB)`, 'a mesh file describes clusters, not data: move large values out of it');
+    // Read one byte past the limit: a file growing while it is read is still caught.
+    const buffer = Buffer.alloc(MESH_FILE_LIMITS.bytes + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0 || (length += bytesRead) >= buffer.length) break;
+    }
+    return buffer.subarray(0, length).toString('utf8');
+  } catch (e) {
+    return unreadable(path, 'MF1003', `cannot read mesh file: ${(e as Error).message}`, 'pass the mesh file with -f <path>');
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function validateMeshFile(path: string): Promise<MeshValidation> {
+  const text = await readMeshText(path);
+  return typeof text === 'string' ? validateMeshText(text, path) : text;
 }
 
 export function formatDiagnostic(d: Diagnostic): string {

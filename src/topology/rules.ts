@@ -1,4 +1,5 @@
 import { contains, isLoopbackHost, overlaps, parseAddress, parseCidr, type Cidr } from './cidr.js';
+import { MESH_FILE_LIMITS } from './limits.js';
 import type { SourceDocument } from './source.js';
 import type { Diagnostic, MeshFile, Severity } from './types.js';
 
@@ -9,6 +10,22 @@ const VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 export function isDnsLabel(s: string): boolean {
   return s.length <= 63 && DNS_LABEL.test(s);
 }
+
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators: none belongs in a
+// name, context, address or path, and a newline would end the comment or line it is written to.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** A value as messages show it: quoted, escaped, and cut short. */
+export function shown(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
+/** Up to `n` names, then how many more. */
+function some(names: string[], n = 5): string {
+  return names.length <= n ? names.join(', ') : `${names.slice(0, n).join(', ')} and ${names.length - n} more`;
+}
+
+const CIDR_HINT = (example: string) => `write an address range such as ${example} (IPv4 as a dotted quad without leading zeros: 010.0.0.0 would be read as octal)`;
 
 interface Emit {
   (code: string, pointer: string, message: string, hint: string, severity?: Severity): void;
@@ -21,6 +38,22 @@ export function checkRules(mesh: MeshFile, doc: SourceDocument): Diagnostic[] {
     out.push({ code, severity, message, hint, file: doc.file, path: pointer, ...doc.locate(pointer) });
   const { spec } = mesh;
   const lab = spec.lab !== undefined;
+
+  // Every string that reaches a rendered file, a command line or a message.
+  const strings: [string, string | undefined][] = [
+    ['/metadata/name', mesh.metadata.name],
+    ['/spec/istio/version', spec.istio.version],
+    ['/spec/istio/revision', spec.istio.revision],
+    ['/spec/trust/trustDomain', spec.trust.trustDomain],
+    ['/spec/trust/rootDir', spec.trust.rootDir],
+  ];
+  spec.clusters.forEach((c, i) => {
+    for (const k of ['name', 'context', 'apiServer', 'network', 'controlPlane', 'loadBalancerPool', 'eastWestGatewayAddress', 'nodeAddress'] as const) strings.push([`/spec/clusters/${i}/${k}`, c[k]]);
+    for (const k of ['podCIDRs', 'serviceCIDRs'] as const) c[k].forEach((v, j) => strings.push([`/spec/clusters/${i}/${k}/${j}`, v]));
+  });
+  for (const [pointer, value] of strings)
+    if (value !== undefined && CONTROL.test(value))
+      emit('MF3050', pointer, `${shown(value)} holds a control character (newline, tab, escape, …)`, 'write the value on one line, without control characters: it is copied into rendered files and commands');
 
   const label = (value: string, pointer: string, what: string, code = 'MF3001') => {
     if (!isDnsLabel(value))
@@ -53,6 +86,7 @@ export function checkRules(mesh: MeshFile, doc: SourceDocument): Diagnostic[] {
 
   // Control planes: every remote names an existing primary.
   const servesRemotes = new Set<string>();
+  const primaryNames = [...byName.keys()].filter((n) => spec.clusters[byName.get(n)!]!.controlPlane === 'self');
   spec.clusters.forEach((c, i) => {
     if (c.controlPlane === 'self') return;
     const at = `/spec/clusters/${i}/controlPlane`;
@@ -62,8 +96,8 @@ export function checkRules(mesh: MeshFile, doc: SourceDocument): Diagnostic[] {
     }
     const j = byName.get(c.controlPlane);
     if (j === undefined) {
-      const names = [...byName.keys()].filter((n) => spec.clusters[byName.get(n)!]!.controlPlane === 'self');
-      emit('MF3003', at, `remote "${c.name}" names control plane "${c.controlPlane}", which is not a cluster of this mesh`, names.length ? `use one of the primaries: ${names.join(', ')}` : 'add the primary cluster to spec.clusters');
+      const names = primaryNames;
+      emit('MF3003', at, `remote "${c.name}" names control plane ${shown(c.controlPlane)}, which is not a cluster of this mesh`, names.length ? `use one of the primaries: ${some(names)}` : 'add the primary cluster to spec.clusters');
       return;
     }
     const target = spec.clusters[j]!;
@@ -95,7 +129,7 @@ export function checkRules(mesh: MeshFile, doc: SourceDocument): Diagnostic[] {
       c[kind].forEach((text, k) => {
         const pointer = `/spec/clusters/${i}/${kind}/${k}`;
         const cidr = parseCidr(text);
-        if (!cidr) emit('MF3011', pointer, `"${text}" is not a valid CIDR`, 'write an address range such as 10.10.0.0/16');
+        if (!cidr) emit('MF3011', pointer, `${shown(text)} is not a valid CIDR`, CIDR_HINT('10.10.0.0/16'));
         else list.push({ cidr, pointer, kind: kind === 'podCIDRs' ? 'pod' : 'service' });
       });
     }
@@ -103,35 +137,69 @@ export function checkRules(mesh: MeshFile, doc: SourceDocument): Diagnostic[] {
     let pool: Cidr | undefined;
     if (c.loadBalancerPool !== undefined) {
       pool = parseCidr(c.loadBalancerPool);
-      if (!pool) emit('MF3011', `/spec/clusters/${i}/loadBalancerPool`, `"${c.loadBalancerPool}" is not a valid CIDR`, 'write an address range such as 172.18.11.0/24');
+      if (!pool) emit('MF3011', `/spec/clusters/${i}/loadBalancerPool`, `${shown(c.loadBalancerPool)} is not a valid CIDR`, CIDR_HINT('172.18.11.0/24'));
     }
     if (c.eastWestGatewayAddress !== undefined) {
       const pointer = `/spec/clusters/${i}/eastWestGatewayAddress`;
       if (!parseAddress(c.eastWestGatewayAddress))
-        emit('MF3041', pointer, `"${c.eastWestGatewayAddress}" is not an IP address`, 'write the IP address the east-west gateway is reached at');
+        emit('MF3041', pointer, `${shown(c.eastWestGatewayAddress)} is not an IP address`, 'write the IP address the east-west gateway is reached at (IPv4 as a dotted quad without leading zeros)');
       else if (pool && !contains(pool, c.eastWestGatewayAddress))
         emit('MF3041', pointer, `east-west gateway address ${c.eastWestGatewayAddress} is outside the pool ${c.loadBalancerPool}`, 'pick an address inside loadBalancerPool, or remove one of the two');
     }
     if (c.nodeAddress !== undefined && !parseAddress(c.nodeAddress))
-      emit('MF3011', `/spec/clusters/${i}/nodeAddress`, `"${c.nodeAddress}" is not an IP address`, 'write the node IP other clusters route through');
+      emit('MF3011', `/spec/clusters/${i}/nodeAddress`, `${shown(c.nodeAddress)} is not an IP address`, 'write the node IP other clusters route through (IPv4 as a dotted quad without leading zeros, e.g. 172.18.0.2)');
   });
   // Flat networks route pod to pod: ranges of clusters sharing a network must be disjoint.
-  spec.clusters.forEach((a, i) => {
-    spec.clusters.forEach((b, j) => {
-      if (j <= i || (a.network ?? '') !== (b.network ?? '')) return;
-      for (const ra of ranges.get(i) ?? [])
-        for (const rb of ranges.get(j) ?? [])
-          if (overlaps(ra.cidr, rb.cidr))
-            emit('MF3010', rb.pointer, `${rb.kind} range ${rb.cidr.text} of "${b.name}" overlaps ${ra.kind} range ${ra.cidr.text} of "${a.name}" on network "${a.network ?? '(default)'}"`, 'clusters of one flat network need disjoint pod and service ranges: change one range, or put the clusters on different networks');
-    });
+  // A sweep over the ranges sorted by start finds, for each range, one range of another cluster
+  // it overlaps (if any) in O(n log n); each range is reported once, at the later cluster.
+  const byNetwork = new Map<string, { cidr: Cidr; pointer: string; kind: string; cluster: number }[]>();
+  spec.clusters.forEach((c, i) => {
+    const key = c.network ?? '';
+    const list = byNetwork.get(key) ?? [];
+    for (const r of ranges.get(i) ?? []) list.push({ ...r, cluster: i });
+    byNetwork.set(key, list);
   });
+  for (const list of byNetwork.values()) {
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const sorted = list.filter((r) => r.cidr.family === family).sort((a, b) => (a.cidr.first < b.cidr.first ? -1 : a.cidr.first > b.cidr.first ? 1 : a.cluster - b.cluster));
+      // The two ranges reaching furthest so far, from two different clusters.
+      let far: (typeof sorted)[number] | undefined;
+      let farOther: (typeof sorted)[number] | undefined;
+      const reported = new Set<string>();
+      for (const r of sorted) {
+        const other = far && far.cluster !== r.cluster ? far : farOther;
+        if (other && r.cidr.first <= other.cidr.last) {
+          const [a, b] = other.cluster < r.cluster ? [other, r] : [r, other];
+          if (!reported.has(b.pointer)) {
+            reported.add(b.pointer);
+            const an = spec.clusters[a.cluster]!;
+            const bn = spec.clusters[b.cluster]!;
+            emit('MF3010', b.pointer, `${b.kind} range ${b.cidr.text} of "${bn.name}" overlaps ${a.kind} range ${a.cidr.text} of "${an.name}" on network "${an.network ?? '(default)'}"`, 'clusters of one flat network need disjoint pod and service ranges: change one range, or put the clusters on different networks');
+          }
+        }
+        if (!far || r.cidr.last > far.cidr.last) {
+          if (far && far.cluster !== r.cluster) farOther = far;
+          far = r;
+        } else if (r.cluster !== far.cluster && (!farOther || r.cidr.last > farOther.cidr.last)) {
+          farOther = r;
+        }
+      }
+    }
+  }
 
   // Flat networks with several clusters need node routes between them (seed 000's `ip route add`).
   if (!lab) {
+    const onNetwork = new Map<string, string[]>();
+    for (const c of spec.clusters) onNetwork.set(c.network ?? '', [...(onNetwork.get(c.network ?? '') ?? []), c.name].slice(0, 7));
+    const counts = new Map<string, number>();
+    for (const c of spec.clusters) counts.set(c.network ?? '', (counts.get(c.network ?? '') ?? 0) + 1);
     spec.clusters.forEach((c, i) => {
-      const peers = spec.clusters.filter((o) => o.name !== c.name && (o.network ?? '') === (c.network ?? ''));
-      if (peers.length > 0 && c.nodeAddress === undefined)
-        emit('MF3024', `/spec/clusters/${i}`, `cluster "${c.name}" shares flat network "${c.network ?? '(default)'}" with ${peers.map((p) => p.name).join(', ')} but has no nodeAddress`, `set nodeAddress to a node IP of "${c.name}" so the rendered routes.sh can route its pod and service ranges (skip if your network already routes them)`, 'warning');
+      const peerCount = (counts.get(c.network ?? '') ?? 1) - 1;
+      if (peerCount > 0 && c.nodeAddress === undefined) {
+        const named = onNetwork.get(c.network ?? '')!.filter((n) => n !== c.name).slice(0, 5);
+        const peers = peerCount > named.length ? `${named.join(', ')} and ${peerCount - named.length} more` : named.join(', ');
+        emit('MF3024', `/spec/clusters/${i}`, `cluster "${c.name}" shares flat network "${c.network ?? '(default)'}" with ${peers} but has no nodeAddress`, `set nodeAddress to a node IP of "${c.name}" so the rendered routes.sh can route its pod and service ranges (skip if your network already routes them)`, 'warning');
+      }
     });
   }
 
@@ -147,7 +215,7 @@ export function checkRules(mesh: MeshFile, doc: SourceDocument): Diagnostic[] {
     try {
       url = new URL(c.apiServer);
     } catch {
-      emit('MF3022', pointer, `"${c.apiServer}" is not a URL`, 'write https://<address>:<port>, e.g. https://172.18.0.2:6443');
+      emit('MF3022', pointer, `${shown(c.apiServer)} is not a URL`, 'write https://<address>:<port>, e.g. https://172.18.0.2:6443');
       return;
     }
     if (url.protocol === 'http:') {
@@ -155,11 +223,38 @@ export function checkRules(mesh: MeshFile, doc: SourceDocument): Diagnostic[] {
       return;
     }
     if (url.protocol !== 'https:') {
-      emit('MF3022', pointer, `API server "${c.apiServer}" is not an https URL`, 'write https://<address>:<port>');
+      emit('MF3022', pointer, `API server ${shown(c.apiServer)} is not an https URL`, 'write https://<address>:<port>');
+      return;
+    }
+    if (url.username || url.password) {
+      emit('MF3022', pointer, 'API server URL holds a user name or password', 'write https://<address>:<port>; credentials belong in the kubeconfig, never in the mesh file');
+      return;
+    }
+    // The URL parser rewrites `010.010.0.1` and `2130706433` into dotted quads; the file must
+    // already say what every reader of it will take it for.
+    const written = /^https:\/\/([^/?#]*)/i.exec(c.apiServer)?.[1]?.replace(/:\d*$/, '').toLowerCase();
+    if (written !== url.hostname) {
+      emit('MF3022', pointer, `API server host ${shown(written ?? c.apiServer)} is not written the way it is read (${url.hostname})`, `write the host as ${url.hostname}${/^[\d.]+$/.test(url.hostname) ? ' (IPv4 as a dotted quad without leading zeros)' : ''}`);
       return;
     }
     if (isLoopbackHost(url.hostname) && !lab)
       emit('MF3020', pointer, `API server "${c.apiServer}" is on loopback: the other control planes cannot reach it`, "use the address other clusters reach (kind: the control-plane container's IP, e.g. https://172.18.0.2:6443); only a lab mesh (spec.lab) may use loopback");
   });
+
+  // What the plan will hold, counted without building it: every primary holds a remote secret
+  // for every other cluster, and every cluster of a flat network a route to each range of the others.
+  const primaries = spec.clusters.filter((c) => c.controlPlane === 'self').length;
+  const secrets = primaries * Math.max(0, spec.clusters.length - 1);
+  if (secrets > MESH_FILE_LIMITS.remoteSecrets)
+    emit('MF3051', '/spec/clusters', `the mesh needs ${secrets} remote secrets (${primaries} primaries × ${spec.clusters.length - 1} other clusters); meshfed plans at most ${MESH_FILE_LIMITS.remoteSecrets}`, 'make more clusters remotes of fewer primaries: each primary watches every other cluster');
+  const flat = new Map<string, { clusters: number; ranges: number }>();
+  for (const c of spec.clusters) {
+    const f = flat.get(c.network ?? '') ?? { clusters: 0, ranges: 0 };
+    flat.set(c.network ?? '', { clusters: f.clusters + 1, ranges: f.ranges + c.podCIDRs.length + c.serviceCIDRs.length });
+  }
+  let routes = 0;
+  for (const f of flat.values()) routes += (f.clusters - 1) * f.ranges;
+  if (routes > MESH_FILE_LIMITS.routes)
+    emit('MF3051', '/spec/clusters', `the mesh needs ${routes} flat-network routes (every cluster of a flat network routes to the ranges of all the others); meshfed plans at most ${MESH_FILE_LIMITS.routes}`, 'split large flat networks into several networks joined by east-west gateways');
   return out;
 }

@@ -1,4 +1,8 @@
 import { API_VERSION } from './defaults.js';
+import { MESH_FILE_LIMITS } from './limits.js';
+
+// The longest validity certs accepts (notAfter stays inside X.509's GeneralizedTime range).
+const MAX_VALIDITY_DAYS = 36_500;
 
 const cidrList = (what: string) => ({
   type: 'array',
@@ -79,8 +83,8 @@ export const meshSchema = {
             trustDomain: { type: 'string', default: 'cluster.local' },
             rootDir: { type: 'string', default: './certs', description: 'Relative to the mesh file.' },
             keyAlgorithm: { enum: ['rsa-4096', 'rsa-2048', 'ecdsa-p256'], default: 'rsa-4096' },
-            rootValidityDays: { type: 'integer', minimum: 1, default: 3650 },
-            intermediateValidityDays: { type: 'integer', minimum: 1, default: 3650 },
+            rootValidityDays: { type: 'integer', minimum: 1, maximum: MAX_VALIDITY_DAYS, default: 3650 },
+            intermediateValidityDays: { type: 'integer', minimum: 1, maximum: MAX_VALIDITY_DAYS, default: 3650 },
           },
         },
         lab: {
@@ -89,7 +93,7 @@ export const meshSchema = {
           description: 'This mesh runs in meshfed\'s lab (real control planes on this machine\'s loopback).',
           properties: { nodes: { type: 'integer', minimum: 1, maximum: 10, default: 2 } },
         },
-        clusters: { type: 'array', minItems: 1, items: cluster },
+        clusters: { type: 'array', minItems: 1, maxItems: MESH_FILE_LIMITS.clusters, items: cluster },
       },
     },
   },

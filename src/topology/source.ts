@@ -1,4 +1,19 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import {
+  Composer,
+  CST,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  Parser,
+  type Document,
+  type Node,
+} from 'yaml';
+import type { DiagnosticCode } from './codes.js';
+import { MESH_FILE_LIMITS } from './limits.js';
 import type { SourcePosition } from './types.js';
 
 /** A parsed YAML document that can say where any value of it sits. */
@@ -9,10 +24,12 @@ export interface SourceDocument {
   locate(pointer: string, at?: 'value' | 'key'): SourcePosition;
 }
 
+/** Why the text is no mesh document at all (MF1xxx), and where. */
 export interface SyntaxProblem {
+  code: DiagnosticCode;
   message: string;
+  hint: string;
   position: SourcePosition;
-  kind: 'syntax' | 'documents';
 }
 
 export function pointerTokens(pointer: string): string[] {
@@ -23,17 +40,152 @@ export function pointerTokens(pointer: string): string[] {
     .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+const SYNTAX_HINT = 'fix the YAML at this position (indentation, quotes, duplicate keys)';
+
+// Lexer tokens that start a value of the document: what the parser and composer pay for.
+const VALUE_TOKENS = new Set(['scalar', 'single-quoted-scalar', 'double-quoted-scalar', 'block-scalar-header', 'alias', 'flow-map-start', 'flow-seq-start', 'seq-item-ind', 'map-value-ind', 'explicit-key-ind']);
+// Lexer control tokens that stand for no source text.
+const CONTROL_TOKENS = new Set([CST.DOCUMENT, CST.FLOW_END, CST.SCALAR]);
+
+/**
+ * Counts values with the lexer alone (no tree is built), stopping at the limit: the parser and
+ * composer cost microseconds and hundreds of bytes per value, so they only see files within it.
+ */
+function tooManyValues(text: string): number | undefined {
+  let count = 0;
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === CST.SCALAR || VALUE_TOKENS.has(CST.tokenType(token) ?? '')) {
+      if (++count > MESH_FILE_LIMITS.values) return offset;
+    }
+    if (!CONTROL_TOKENS.has(token)) offset += token.length;
+  }
+  return undefined;
+}
+
+/** Offset of the first collection nested deeper than the limit, walking the syntax tree without recursion. */
+function tooDeep(tokens: CST.Token[]): number | undefined {
+  const stack: { token: CST.Token | undefined; depth: number }[] = tokens.map((token) => ({ token, depth: 0 }));
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { token, depth } = item;
+    if (!token) continue;
+    if (token.type === 'document') stack.push({ token: token.value, depth });
+    else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth + 1 > MESH_FILE_LIMITS.depth) return token.offset;
+      for (const it of token.items) {
+        const entry = it as { key?: CST.Token | null; value?: CST.Token };
+        if (entry.key) stack.push({ token: entry.key, depth: depth + 1 });
+        stack.push({ token: entry.value, depth: depth + 1 });
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks what the YAML library would otherwise pay for dearly, in one pass over the tree in
+ * document order: duplicate keys (the library compares each key with every other one),
+ * aliases that name no anchor, name an ancestor of themselves (a cycle), are too many, or
+ * expand too far (a billion laughs).
+ */
+function treeProblems(root: Node, pos: (offset: number) => SourcePosition): SyntaxProblem[] {
+  const at = (n: Node) => pos(n.range?.[0] ?? 0);
+  const anchors = new Map<string, Node>();
+  const open = new Set<Node>();
+  const sizes = new Map<Node, number>();
+  let aliases = 0;
+  let expansion = 0;
+  const problems: SyntaxProblem[] = [];
+  // Each node is visited twice: on entry (children pushed) and on exit (its expanded size summed).
+  const stack: { node: Node; exit: boolean }[] = [{ node: root, exit: false }];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const { node } = top;
+    if (top.exit) {
+      open.delete(node);
+      let size = 1;
+      if (isMap(node)) for (const p of node.items) size += (p.key ? sizes.get(p.key as Node) ?? 1 : 0) + (p.value ? sizes.get(p.value as Node) ?? 1 : 0);
+      else if (isSeq(node)) for (const i of node.items) size += sizes.get(i as Node) ?? 1;
+      sizes.set(node, size);
+      continue;
+    }
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (++aliases > MESH_FILE_LIMITS.aliases) return [tooManyAliases(at(node))];
+      if (!target) {
+        problems.push({ code: 'MF1008', message: `alias *${node.source} names no anchor defined before it`, hint: `define &${node.source} on a value above this line, or write the value here`, position: at(node) });
+      } else if (open.has(target)) {
+        problems.push({ code: 'MF1009', message: `alias *${node.source} refers to a value that contains it (a cycle)`, hint: 'a value cannot hold itself: copy the part you need instead of the alias', position: at(node) });
+      } else {
+        const size = sizes.get(target) ?? 1;
+        sizes.set(node, size);
+        expansion += size;
+        if (expansion > MESH_FILE_LIMITS.aliasExpansion)
+          return [{ code: 'MF1007', message: `the aliases expand to more than ${MESH_FILE_LIMITS.aliasExpansion} values`, hint: 'aliases of aliases multiply: write the values out, or alias smaller parts', position: at(node) }];
+      }
+      continue;
+    }
+    const anchor = (node as { anchor?: string }).anchor;
+    if (anchor) {
+      // The library looks an alias up among all anchors: both count.
+      if (++aliases > MESH_FILE_LIMITS.aliases) return [tooManyAliases(at(node))];
+      anchors.set(anchor, node);
+    }
+    if (!isMap(node) && !isSeq(node)) continue;
+    open.add(node);
+    stack.push({ node, exit: true });
+    const children: Node[] = [];
+    if (isMap(node)) {
+      const keys = new Set<string>();
+      for (const p of node.items) {
+        if (isScalar(p.key)) {
+          const k = String(p.key.value);
+          if (keys.has(k)) problems.push({ code: 'MF1001', message: 'Map keys must be unique', hint: SYNTAX_HINT, position: at(p.key) });
+          keys.add(k);
+        }
+        if (p.key) children.push(p.key as Node);
+        if (p.value) children.push(p.value as Node);
+      }
+    } else {
+      for (const i of node.items) children.push(i as Node);
+    }
+    // Reversed, so the stack pops them in document order (anchors come before their aliases).
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]!, exit: false });
+  }
+  return problems;
+}
+
+const tooManyAliases = (position: SourcePosition): SyntaxProblem => ({
+  code: 'MF1007',
+  message: `the file holds more than ${MESH_FILE_LIMITS.aliases} anchors and aliases`,
+  hint: 'write the values out, or share fewer of them through anchors',
+  position,
+});
+
 export function parseSource(text: string, file: string): { doc?: SourceDocument; problems: SyntaxProblem[] } {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const pos = (offset: number): SourcePosition => {
-    const p = lineCounter.linePos(offset);
+    const p = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
     return { line: p.line, column: p.col };
   };
-  const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MESH_FILE_LIMITS.bytes)
+    return { problems: [{ code: 'MF1004', message: `the file is ${bytes} bytes; a mesh file may be at most ${MESH_FILE_LIMITS.bytes} bytes (1 MiB)`, hint: 'a mesh file describes clusters, not data: move large values out of it', position: { line: 1, column: 1 } }] };
+  const crowded = tooManyValues(text);
+  if (crowded !== undefined) {
+    // The lexer pass built no line table; count the lines up to the offending value.
+    lineCounter.addNewLine(0);
+    for (let i = text.indexOf('\n'); i !== -1 && i < crowded; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+    return { problems: [{ code: 'MF1005', message: `the file holds more than ${MESH_FILE_LIMITS.values} values (keys, items and scalars)`, hint: 'a mesh file describes clusters, not data: move large values out of it', position: pos(crowded) }] };
+  }
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const deep = tooDeep(tokens);
+  if (deep !== undefined)
+    return { problems: [{ code: 'MF1006', message: `values are nested more than ${MESH_FILE_LIMITS.depth} levels deep here`, hint: 'flatten this value: no setting of a mesh needs that much nesting', position: pos(deep) }] };
+  // Duplicate keys are checked below, in one pass: the library's own check is quadratic.
+  const list: Document.Parsed[] = Array.from(new Composer({ uniqueKeys: false }).compose(tokens));
   const problems: SyntaxProblem[] = [];
   for (const d of list) {
-    for (const e of d.errors) problems.push({ kind: 'syntax', message: e.message.split('\n')[0] ?? e.message, position: pos(e.pos[0]) });
+    for (const e of d.errors) problems.push({ code: 'MF1001', message: e.message.split('\n')[0] ?? e.message, hint: SYNTAX_HINT, position: pos(e.pos[0]) });
   }
   if (problems.length > 0) return { problems };
   // A bare `---` (e.g. a trailing separator) parses as a document holding an empty scalar:
@@ -42,22 +194,18 @@ export function parseSource(text: string, file: string): { doc?: SourceDocument;
     d.contents === null || (isScalar(d.contents) && d.contents.value === null && d.contents.range[0] === d.contents.range[1]);
   const meaningful = list.filter((d) => !isEmpty(d));
   if (meaningful.length === 0) {
-    return { problems: [{ kind: 'documents', message: 'the file holds no YAML document', position: { line: 1, column: 1 } }] };
+    return { problems: [{ code: 'MF1002', message: 'the file holds no YAML document', hint: 'keep one mesh per file', position: { line: 1, column: 1 } }] };
   }
   if (meaningful.length > 1) {
     const second = meaningful[1]!;
     return {
-      problems: [
-        {
-          kind: 'documents',
-          message: `the file holds ${meaningful.length} YAML documents; a mesh file holds exactly one`,
-          position: pos(second.range[0]),
-        },
-      ],
+      problems: [{ code: 'MF1002', message: `the file holds ${meaningful.length} YAML documents; a mesh file holds exactly one`, hint: 'keep one mesh per file', position: pos(second.range[0]) }],
     };
   }
   const doc = meaningful[0]!;
   const root = doc.contents as Node;
+  const treeIssues = treeProblems(root, pos);
+  if (treeIssues.length > 0) return { problems: treeIssues };
   const locate = (pointer: string, at: 'value' | 'key' = 'value'): SourcePosition => {
     let node: Node = root;
     let keyNode: Node | undefined;
@@ -82,5 +230,7 @@ export function parseSource(text: string, file: string): { doc?: SourceDocument;
     const target = at === 'key' && keyNode ? keyNode : node;
     return pos(target.range?.[0] ?? 0);
   };
-  return { doc: { file, value: doc.toJS({ maxAliasCount: 100 }), locate }, problems: [] };
+  // Aliases were counted and bounded above, so the library's own count (which also refuses
+  // legitimate files with many aliases) is not needed.
+  return { doc: { file, value: doc.toJS({ maxAliasCount: -1 }), locate }, problems: [] };
 }

@@ -42,9 +42,17 @@ export function buildTopology(mesh: MeshFile): Topology {
   const networks = [...new Set(specs.map((c) => c.network ?? ''))].sort();
   const multiNetwork = networks.length > 1;
   const primaries = specs.filter((c) => c.controlPlane === 'self').map((c) => c.name);
+  const remotesOf = new Map<string, string[]>();
+  for (const r of specs) {
+    // A primary's `self` names no cluster, even one called "self".
+    if (r.controlPlane === 'self') continue;
+    const list = remotesOf.get(r.controlPlane);
+    if (list) list.push(r.name);
+    else remotesOf.set(r.controlPlane, [r.name]);
+  }
   const clusters = specs.map((c): ClusterFacts => {
     const role: Role = c.controlPlane === 'self' ? 'primary' : 'remote';
-    const remotes = specs.filter((r) => r.controlPlane === c.name).map((r) => r.name);
+    const remotes = remotesOf.get(c.name) ?? [];
     const hasRemotes = role === 'primary' && remotes.length > 0;
     // Every cluster of a multi-network mesh is reached through a gateway in its own network;
     // a primary with remotes also needs one to expose istiod.

@@ -12,6 +12,12 @@ export const BAD_FILES: Record<string, Expected[]> = {
   'mf1001-tab-indent.yaml': [['MF1001', 'error', 7, 1]],
   'mf1002-two-documents.yaml': [['MF1002', 'error', 10, 1]],
   'mf1002-no-document.yaml': [['MF1002', 'error', 1, 1]],
+  // The first collection past the 64th level.
+  'mf1006-too-deep.yaml': [['MF1006', 'error', 8, 74]],
+  // The alias at which the expansion passes 100,000 values.
+  'mf1007-alias-bomb.yaml': [['MF1007', 'error', 14, 42]],
+  'mf1008-unresolved-alias.yaml': [['MF1008', 'error', 10, 21]],
+  'mf1009-alias-cycle.yaml': [['MF1009', 'error', 8, 23]],
 
   // MF2xxx: the document does not match the schema.
   'mf2001-missing-spec.yaml': [['MF2001', 'error', 2, 1]],
@@ -28,6 +34,10 @@ export const BAD_FILES: Record<string, Expected[]> = {
     ['MF2004', 'error', 3, 7],
     ['MF2004', 'error', 8, 16],
     ['MF2004', 'error', 10, 19],
+  ],
+  'mf2005-infinite-days.yaml': [
+    ['MF2005', 'error', 8, 23],
+    ['MF2005', 'error', 9, 31],
   ],
   'mf2005-out-of-range.yaml': [
     ['MF2005', 'error', 8, 23],
@@ -64,6 +74,13 @@ export const BAD_FILES: Record<string, Expected[]> = {
     ['MF3010', 'error', 19, 18],
     ['MF3010', 'error', 20, 36],
   ],
+  'mf3011-not-canonical.yaml': [
+    ['MF3011', 'error', 10, 18],
+    ['MF3011', 'error', 11, 22],
+    ['MF3011', 'error', 12, 20],
+    ['MF3011', 'error', 13, 25],
+  ],
+  'mf3022-host-not-canonical.yaml': [['MF3022', 'error', 9, 18]],
   'mf3011-bad-cidrs.yaml': [
     ['MF3011', 'error', 10, 20],
     ['MF3011', 'error', 11, 18],
@@ -95,6 +112,10 @@ export const BAD_FILES: Record<string, Expected[]> = {
   'mf3041-gateway-address.yaml': [
     ['MF3041', 'error', 12, 31],
     ['MF3041', 'error', 16, 31],
+  ],
+  'mf3050-control-characters.yaml': [
+    ['MF3050', 'error', 9, 14],
+    ['MF3050', 'error', 12, 16],
   ],
   'mf3042-duplicate-context.yaml': [
     ['MF3042', 'error', 13, 16],

@@ -26,9 +26,9 @@ describe('MF1003: the mesh file cannot be read', () => {
     expect(d!.hint.trim()).not.toBe('');
   });
 
-  it('reports a directory given as the mesh file', async () => {
+  it('reports a directory given as the mesh file as no regular file (MF1010)', async () => {
     const v = await validateMeshFile(dir);
-    expect(v.diagnostics.map(brief)).toEqual([['MF1003', 'error', 1, 1]]);
+    expect(v.diagnostics.map(brief)).toEqual([['MF1010', 'error', 1, 1]]);
     expect(v.diagnostics[0]!.file).toBe(dir);
   });
 
