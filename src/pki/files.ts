@@ -38,11 +38,19 @@ export async function fileMode(path: string): Promise<number | undefined> {
   }
 }
 
+/**
+ * Creates `path` (and missing parents) 0700 for the keys it will hold. Only folders created
+ * here get their mode set: an existing folder (`rootDir: .` is the project folder) keeps its
+ * mode, and a symlink is never chmodded through.
+ */
 export async function ensureDir(path: string): Promise<void> {
   try {
-    await mkdir(path, { recursive: true, mode: DIR_MODE });
-    // mkdir's mode is filtered by umask and ignored for an existing folder; it holds keys.
-    await chmod(path, DIR_MODE);
+    const first = await mkdir(path, { recursive: true, mode: DIR_MODE });
+    if (first === undefined) return;
+    // mkdir's mode is filtered by the umask; set it on each folder made, from the first down.
+    const made = [first];
+    for (let p = path; p !== first && p.length > first.length; p = dirname(p)) made.push(p);
+    for (const dir of made) await chmod(dir, DIR_MODE);
   } catch (error) {
     throw ioError('create folder', path, error);
   }

@@ -1,5 +1,6 @@
 export { renderMesh, type RenderedFile, type RenderOptions, type RenderResult } from './render.js';
-export { writeRendered } from './write.js';
+export { MANIFEST_FILE, writeRendered } from './write.js';
+export { RENDER_ERROR_CODES, RenderError, type RenderErrorCode } from './errors.js';
 export { istioOperator, helmBaseValues, helmIstiodValues, addressPlaceholder, type RenderInputs } from './istio.js';
 export { eastWestGatewayOperator, helmGatewayValues, EASTWEST_PORTS, LB_IPS_ANNOTATION } from './gateway.js';
 export { exposeIstiod, exposeServices } from './expose.js';

@@ -99,7 +99,8 @@ describe('rotation', () => {
       opensslOk('x509', '-in', join(dir, 'cluster02', 'ca-cert.pem'), '-pubkey', '-noout'),
     );
     expect(await mode(join(dir, 'cluster02', 'ca-key.pem'))).toBe(0o600);
-    expect(await mode(join(dir, 'cluster02'))).toBe(0o700);
+    // The folder existed: its mode is the user's, not rotation's to change (the key in it is 0600).
+    expect(await mode(join(dir, 'cluster02'))).toBe(0o755);
   });
 
   it('rejects rotating a cluster that is not in the mesh', async () => {
@@ -294,11 +295,13 @@ describe('input validation', () => {
     await expect(readFile(join(dir, 'root-cert.pem'))).rejects.toThrow(/ENOENT/);
   });
 
-  it('treats a pre-existing empty cluster folder as absent', async () => {
+  it('treats a pre-existing empty cluster folder as absent, and leaves its mode', async () => {
     const dir = await copyOf(base);
     await mkdir(join(dir, 'cluster03'), { mode: 0o755 });
+    await chmod(join(dir, 'cluster03'), 0o755);
     const report = await ensureTrust({ rootDir: dir, clusters: ['cluster03'], options: OPTIONS });
     expect(report.clusters).toEqual([{ cluster: 'cluster03', action: 'created' }]);
-    expect(await mode(join(dir, 'cluster03'))).toBe(0o700);
+    expect(await mode(join(dir, 'cluster03'))).toBe(0o755);
+    expect(await mode(join(dir, 'cluster03', 'ca-key.pem'))).toBe(0o600);
   });
 });
