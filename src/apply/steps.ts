@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getObject, type KubeObject } from '../kube/index.js';
-import { readIntermediate } from '../pki/index.js';
+import { isPkiError, PKI_ERROR_CODES, readIntermediate } from '../pki/index.js';
 import { ISTIO_NAMESPACE, READER_SERVICE_ACCOUNT, READER_TOKEN_SECRET, istiodName, remoteSecretName, type ClusterPlan, type Step } from '../plan/index.js';
 import {
   cacertsSecret,
@@ -59,6 +59,9 @@ async function cacertsStep(ctx: ApplyContext, c: ClusterPlan): Promise<StepRun> 
   try {
     b = await readIntermediate(ctx.rootDir, c.name);
   } catch (e) {
+    // Trust material that is there but unfit to ship (expired, not yet valid, outliving its
+    // root, of another root, a readable key) stops the step with its own code.
+    if (isPkiError(e) && e.code !== PKI_ERROR_CODES.bundleMissing) throw e;
     const err = e as { message?: string; hint?: string };
     throw new ApplyError('MF8003', `no usable intermediate CA for ${c.name} in ${ctx.rootDir}: ${err.message ?? String(e)}`, err.hint ?? 'run `meshfed certs -f mesh.yaml` first', c.name);
   }

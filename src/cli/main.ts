@@ -59,7 +59,8 @@ export function buildProgram(io: Io): Command {
     .addOption(fileOption())
     .requiredOption('-o, --out <dir>', 'output folder', 'out')
     .option('--include-secrets', 'also render the cacerts Secret (holds the intermediate key; written 0600)', false)
-    .action((o: { file: string; out: string; includeSecrets: boolean }) => renderCommand(o, io));
+    .option('--allow-readable-keys', 'with --include-secrets: accept key files readable by others (only where the file system keeps no modes)', false)
+    .action((o: { file: string; out: string; includeSecrets: boolean; allowReadableKeys: boolean }) => renderCommand(o, io));
   program
     .command('schema')
     .description('print the JSON Schema of the mesh file (for editors)')

@@ -25,6 +25,11 @@ function validity(now: Date, days: number): { notBefore: Date; notAfter: Date } 
   return { notBefore: new Date(start - 60_000), notAfter: new Date(start + days * DAY_MS) };
 }
 
+/** An intermediate ends at the latest with its root: past that its chain verifies nowhere. */
+function withinRoot(v: { notBefore: Date; notAfter: Date }, rootNotAfter: Date): { notBefore: Date; notAfter: Date } {
+  return v.notAfter.getTime() > rootNotAfter.getTime() ? { notBefore: v.notBefore, notAfter: rootNotAfter } : v;
+}
+
 function caExtensions(key: GeneratedKey, pathLength: number | undefined): x509.Extension[] {
   const F = x509.KeyUsageFlags;
   const usages = F.digitalSignature | F.nonRepudiation | F.keyCertSign | (key.isRsa ? F.keyEncipherment : 0);
@@ -105,7 +110,7 @@ export async function createIntermediateCA(
     signingKey: signer.privateKey,
     signingAlgorithm: signer.signingAlgorithm,
     serialNumber,
-    ...validity(deps.now(), opts.intermediateValidityDays),
+    ...withinRoot(validity(deps.now(), opts.intermediateValidityDays), rootCert.notAfter),
     extensions: [
       // pathlen:0 — a cluster CA may issue workload certificates but never another CA.
       ...caExtensions(key, 0),

@@ -16,6 +16,11 @@ export const PKI_ERROR_CODES = {
   unsupportedKey: 'MF5011',
   io: 'MF5012',
   invalidCertificate: 'MF5013',
+  expired: 'MF5014',
+  notYetValid: 'MF5015',
+  outlivesRoot: 'MF5016',
+  noMeshRoot: 'MF5017',
+  keyReadableByOthers: 'MF5018',
 } as const;
 
 export type PkiErrorCode = (typeof PKI_ERROR_CODES)[keyof typeof PKI_ERROR_CODES];

@@ -23,6 +23,7 @@ export {
   type IntermediateBundle,
   type KeyAlgorithm,
   type RootAction,
+  type ShipOptions,
   type TrustOptions,
   type TrustReport,
 } from './types.js';

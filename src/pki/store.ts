@@ -12,6 +12,7 @@ import type {
   EnsureTrustRequest,
   ExpiryEntry,
   IntermediateBundle,
+  ShipOptions,
   TrustReport,
 } from './types.js';
 import { assertClusterList, assertClusterName, resolveTrustOptions } from './validate.js';
@@ -138,11 +139,23 @@ function assertBundle(rootDir: string, bundle: IntermediateBundle, rootCertPem: 
   assertKeyMatches(bundle.caKeyPem, bundle.caCertPem, join(dir, BUNDLE_FILES.caKey), caCertPath, rotateHint(rootDir, bundle.cluster));
 }
 
+/** Refuses a certificate outside its validity at `now`: istiod would ship a CA no peer accepts. */
+function assertValidAt(certPem: string, path: string, what: string, now: Date, hint: string): void {
+  const info = inspectCertificate(certPem);
+  if (info.notAfter.getTime() <= now.getTime())
+    throw new PkiError(PKI_ERROR_CODES.expired, `${what} expired on ${info.notAfter.toISOString()} (${path})`, hint, path);
+  if (info.notBefore.getTime() > now.getTime())
+    throw new PkiError(PKI_ERROR_CODES.notYetValid, `${what} is not valid before ${info.notBefore.toISOString()} (${path}); is this machine's clock behind the one that issued it?`, hint, path);
+}
+
 /**
- * A cluster's `cacerts` material, validated: complete, self-consistent, and, when
- * `rootDir` holds a root certificate, chaining to it. The root key is not needed.
+ * A cluster's `cacerts` material, checked as it must be before it is shipped to a cluster
+ * (render --include-secrets, apply's cacerts step): complete and self-consistent, chaining to
+ * the mesh's root in `rootDir/root-cert.pem` (required: without it bundles of two roots would
+ * pass), root and intermediate valid now, the intermediate not outliving the root, and the key
+ * file readable by its owner only. The root key is not needed.
  */
-export async function readIntermediate(rootDir: string, cluster: string): Promise<IntermediateBundle> {
+export async function readIntermediate(rootDir: string, cluster: string, options: ShipOptions = {}): Promise<IntermediateBundle> {
   assertClusterName(cluster);
   const state = await readBundleState(rootDir, cluster);
   if (state.kind === 'absent') {
@@ -154,8 +167,42 @@ export async function readIntermediate(rootDir: string, cluster: string): Promis
     );
   }
   if (state.kind === 'partial') throw partialBundleError(rootDir, cluster, state.missing);
-  const rootCertPem = (await readIfExists(join(rootDir, ROOT_CERT_FILE))) ?? state.bundle.rootCertPem;
+  const rootPath = join(rootDir, ROOT_CERT_FILE);
+  const rootCertPem = await readIfExists(rootPath);
+  if (rootCertPem === undefined) {
+    throw new PkiError(
+      PKI_ERROR_CODES.noMeshRoot,
+      `${rootPath} is missing: the cluster bundles cannot be checked against one mesh root`,
+      `Restore ${ROOT_CERT_FILE} (the mesh's root certificate) into ${rootDir}; every cluster's root-cert.pem must be a copy of it.`,
+      rootPath,
+    );
+  }
+  assertCaCertificate(rootCertPem, rootPath);
   assertBundle(rootDir, state.bundle, rootCertPem);
+  const now = options.now ?? new Date();
+  const caCertPath = join(rootDir, cluster, BUNDLE_FILES.caCert);
+  assertValidAt(rootCertPem, rootPath, 'the mesh root CA', now, `Create a new root (move ${rootDir} aside and run meshfed certs), then re-issue every intermediate.`);
+  assertValidAt(state.bundle.caCertPem, caCertPath, `the intermediate CA of ${cluster}`, now, rotateHint(rootDir, cluster));
+  const root = inspectCertificate(rootCertPem);
+  const ca = inspectCertificate(state.bundle.caCertPem);
+  if (ca.notAfter.getTime() > root.notAfter.getTime()) {
+    throw new PkiError(
+      PKI_ERROR_CODES.outlivesRoot,
+      `the intermediate CA of ${cluster} is valid until ${ca.notAfter.toISOString()}, after its root (${root.notAfter.toISOString()}): from then on its chain does not verify`,
+      `${rotateHint(rootDir, cluster)} Keep intermediateValidityDays below the root's remaining days.`,
+      caCertPath,
+    );
+  }
+  const keyPath = join(rootDir, cluster, BUNDLE_FILES.caKey);
+  const keyMode = await fileMode(keyPath);
+  if (!options.allowReadableKeys && keyMode !== undefined && (keyMode & 0o077) !== 0) {
+    throw new PkiError(
+      PKI_ERROR_CODES.keyReadableByOthers,
+      `${keyPath} is readable by other users (mode ${keyMode.toString(8).padStart(4, '0')})`,
+      `Run: chmod 600 ${keyPath}. Only where the file system cannot keep modes, pass --allow-readable-keys.`,
+      keyPath,
+    );
+  }
   return state.bundle;
 }
 

@@ -83,3 +83,14 @@ export interface EnsureTrustRequest {
   readonly now?: () => Date;
   readonly serialNumber?: () => string;
 }
+
+/** How strictly `readIntermediate` checks trust material before it is shipped to a cluster. */
+export interface ShipOptions {
+  /** The time certificates must be valid at; defaults to now. */
+  readonly now?: Date;
+  /**
+   * Accept a ca-key.pem readable by group or others (a file system without POSIX modes); an
+   * operator's explicit choice (`render --allow-readable-keys`), never a default.
+   */
+  readonly allowReadableKeys?: boolean;
+}

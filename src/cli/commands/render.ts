@@ -5,14 +5,15 @@ import { renderMesh, writeRendered, type CaCertFiles } from '../../render/index.
 import type { Io } from '../io.js';
 import { loadMesh } from '../mesh.js';
 
-export async function renderCommand(opts: { file: string; out: string; includeSecrets: boolean }, io: Io): Promise<void> {
+export async function renderCommand(opts: { file: string; out: string; includeSecrets: boolean; allowReadableKeys?: boolean }, io: Io): Promise<void> {
   const { mesh, rootDir } = await loadMesh(opts.file, io);
   const plan = planMesh(mesh);
   let cacerts: Record<string, CaCertFiles> | undefined;
   if (opts.includeSecrets) {
     cacerts = {};
+    // Every bundle is checked (dates, chain to the one mesh root, key mode) before a file is written.
     for (const c of plan.clusters) {
-      const b = await readIntermediate(rootDir, c.name);
+      const b = await readIntermediate(rootDir, c.name, { allowReadableKeys: !!opts.allowReadableKeys });
       cacerts[c.name] = { caCert: b.caCertPem, caKey: b.caKeyPem, rootCert: b.rootCertPem, certChain: b.certChainPem };
     }
   }
