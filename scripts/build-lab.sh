@@ -91,7 +91,7 @@ build_etcd() {
 build_istio() {
   local out=$CACHE/istio-$ISTIO_VERSION bin=$CACHE/istio-$ISTIO_VERSION/bin
   local charts=$CACHE/istio-$ISTIO_VERSION/charts
-  have "$bin/istioctl" "$bin/pilot-discovery" && [ -f "$charts/base/Chart.yaml" ] && [ -f "$charts/istiod/Chart.yaml" ] && [ -f "$charts/gateway/Chart.yaml" ] && { log "istio $ISTIO_VERSION cached"; return; }
+  have "$bin/istioctl" "$bin/pilot-discovery" "$bin/pilot-agent" "$bin/echo-server" "$bin/echo-client" && [ -f "$charts/base/Chart.yaml" ] && [ -f "$charts/istiod/Chart.yaml" ] && [ -f "$charts/gateway/Chart.yaml" ] && { log "istio $ISTIO_VERSION cached"; return; }
   BUILT=1
   mkdir -p "$out/mod" "$bin"; cd "$out/mod"
   [ -f go.mod ] || go mod init local.invalid/meshfed-lab-istio >/dev/null 2>&1
@@ -102,8 +102,12 @@ build_istio() {
   for kv in buildVersion=$ISTIO_VERSION buildGitRevision=${ISTIO_MODULE_VERSION##*-} buildStatus=Clean buildTag=$ISTIO_VERSION buildHub=docker.io/istio; do
     ldf="$ldf -X istio.io/istio/pkg/version.$kv"
   done
-  for p in istioctl/cmd/istioctl pilot/cmd/pilot-discovery; do
-    local name=${p##*/}
+  # pilot-agent (grpc-agent mode) and Istio's test echo app are the lab's proxyless-gRPC data
+  # plane; the echo commands are both named server/client, so they are cached as echo-*.
+  # Only the binaries not yet cached build.
+  local p name
+  for p in istioctl/cmd/istioctl pilot/cmd/pilot-discovery pilot/cmd/pilot-agent pkg/test/echo/cmd/server:echo-server pkg/test/echo/cmd/client:echo-client; do
+    name=${p##*/}; name=${name##*:}; p=${p%%:*}
     [ -x "$bin/$name" ] && continue
     log "istio $ISTIO_VERSION: building $name"
     go build -trimpath -ldflags "$ldf" -o "$bin/$name.tmp" "istio.io/istio/$p"

@@ -22,6 +22,11 @@ export interface LabBinaries {
   kwokStages: string[];
   istioctl: string;
   pilotDiscovery: string;
+  /** Istio's agent; the lab runs it in grpc-agent mode (proxyless gRPC, no Envoy). */
+  pilotAgent: string;
+  /** Istio's test echo app (pkg/test/echo/cmd/server and .../client) of the same commit. */
+  echoServer: string;
+  echoClient: string;
   /** Istio's Helm charts of the built commit: base/, istiod/, gateway/. */
   istioCharts: string;
   helm: string;
@@ -51,6 +56,9 @@ export function labBinaryPaths(cacheDir: string = labCacheDir(), versions: LabVe
     kwokStages: KWOK_STAGES.map((s) => join(kwokDir, 'stages', s)),
     istioctl: join(istio, 'istioctl'),
     pilotDiscovery: join(istio, 'pilot-discovery'),
+    pilotAgent: join(istio, 'pilot-agent'),
+    echoServer: join(istio, 'echo-server'),
+    echoClient: join(istio, 'echo-client'),
     istioCharts: join(cacheDir, `istio-${versions.istio}`, 'charts'),
     helm: join(cacheDir, `helm-${versions.helm}`, 'bin', 'helm'),
   };
@@ -65,7 +73,7 @@ function filesOf(b: LabBinaries, part: LabBinaryPart): string[] {
     case 'kube':
       return [b.kubeApiserver, b.kubeControllerManager, b.kubeScheduler, b.kubectl];
     case 'istio':
-      return [b.istioctl, b.pilotDiscovery, ...['base', 'istiod', 'gateway'].map((c) => join(b.istioCharts, c, 'Chart.yaml'))];
+      return [b.istioctl, b.pilotDiscovery, b.pilotAgent, b.echoServer, b.echoClient, ...['base', 'istiod', 'gateway'].map((c) => join(b.istioCharts, c, 'Chart.yaml'))];
     case 'helm':
       return [b.helm];
   }

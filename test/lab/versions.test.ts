@@ -18,6 +18,9 @@ describe('lab versions', () => {
     expect(b.kubeApiserver).toBe(`/cache/kubernetes-${LAB_VERSIONS.kubernetes}/bin/kube-apiserver`);
     expect(b.etcd).toBe(`/cache/etcd-${LAB_VERSIONS.etcd}/bin/etcd`);
     expect(b.istioctl).toBe(`/cache/istio-${LAB_VERSIONS.istio}/bin/istioctl`);
+    expect(b.pilotAgent).toBe(`/cache/istio-${LAB_VERSIONS.istio}/bin/pilot-agent`);
+    expect(b.echoServer).toBe(`/cache/istio-${LAB_VERSIONS.istio}/bin/echo-server`);
+    expect(b.echoClient).toBe(`/cache/istio-${LAB_VERSIONS.istio}/bin/echo-client`);
     expect(b.helm).toBe(`/cache/helm-${LAB_VERSIONS.helm}/bin/helm`);
     expect(b.istioCharts).toBe(`/cache/istio-${LAB_VERSIONS.istio}/charts`);
     expect(b.kwokStages.every((s) => s.startsWith(`/cache/kwok-${LAB_VERSIONS.kwok}/stages/`))).toBe(true);

@@ -26,7 +26,7 @@ export function registerLabCommands(program: Command, io: Io): void {
   };
   lab
     .command('build')
-    .description("build (once, cached) the lab's binaries: Kubernetes, etcd, kwok, istioctl, pilot-discovery")
+    .description("build (once, cached) the lab's binaries: Kubernetes, etcd, kwok, istioctl, pilot-discovery, pilot-agent, Istio's echo app, Helm")
     .action(async () => {
       const b = await ensureLabBinaries({ onProgress: progress });
       if (!io.quiet) io.err(`lab binaries ready in ${b.cacheDir}\n`);
