@@ -24,15 +24,20 @@ const PARTS = [
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const verdict = (ok: boolean) => (ok ? 'OK' : 'OVER TARGET');
 
-/** Latest recorded build time of each part at the current versions, and the parts with none. */
+/**
+ * Latest recorded build time of each part at the current versions, and the parts with none.
+ * A "partial:" row (only binaries missing from the cache were built, e.g. ones added since)
+ * adds to the part's last full build instead of replacing it.
+ */
 function recordedBuild(cacheDir: string): { total: number; detail: string; missing: string[] } | undefined {
   const file = join(cacheDir, 'build-times.tsv');
   if (!existsSync(file)) return undefined;
   const latest = new Map<string, number>();
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim() || line.startsWith('#')) continue;
-    const [part, secs, , version] = line.split('\t');
-    if (PARTS.some(([p, v]) => p === part && v === version)) latest.set(part!, Number(secs));
+    const [part, secs, , version, partial] = line.split('\t');
+    if (!PARTS.some(([p, v]) => p === part && v === version)) continue;
+    latest.set(part!, (partial?.startsWith('partial:') ? (latest.get(part!) ?? 0) : 0) + Number(secs));
   }
   if (latest.size === 0) return undefined;
   const total = PARTS.reduce((s, [p]) => s + (latest.get(p) ?? 0), 0);

@@ -34,6 +34,31 @@ describe('istio binaries of the lab', () => {
     expect(r.stdout.trim()).toBe(`client version: ${LAB_VERSIONS.istio}`);
   });
 
+  it('pilot-agent (of the same commit) reports the same version', () => {
+    const r = run(bin.pilotAgent, ['version', '--short']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(`client version: ${LAB_VERSIONS.istio}`);
+  });
+
+  it("Istio's echo client gets an answer from Istio's echo server, over gRPC, naming its version and cluster", () => {
+    // In a throwaway network namespace of its own (only its loopback), so no port is shared.
+    const script = [
+      'ip link set lo up',
+      `"$SERVER" --grpc 17070 --port 18080 --tcp 19090 --version v7 --cluster cluster07 >"$DIR/server.log" 2>&1 &`,
+      'SRV=$!; trap \'kill $SRV\' EXIT',
+      'for i in $(seq 1 100); do "$CLIENT" grpc://127.0.0.1:17070 --count 1 >"$DIR/client.out" 2>&1 && break; sleep 0.1; done',
+      'cat "$DIR/client.out"',
+    ].join('\n');
+    const r = spawnSync('unshare', ['--net', 'sh', '-ec', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, SERVER: bin.echoServer, CLIENT: bin.echoClient, DIR: dir },
+    });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('ServiceVersion=v7');
+    expect(r.stdout).toContain('Cluster=cluster07');
+  });
+
   it('istioctl manifest generate renders istiod with the cluster name as CLUSTER_ID', async () => {
     const iop = join(dir, 'iop.yaml');
     await writeFile(
