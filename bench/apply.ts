@@ -8,7 +8,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyMesh, destroyMesh } from '../src/apply/index.js';
+import { applyMesh, clientsFor, destroyMesh, installerFor, systemClock } from '../src/apply/index.js';
 import { ensureLabBinaries, labBinaryPaths, labDown, labUp } from '../src/lab/index.js';
 import { ensureTrust } from '../src/pki/index.js';
 import { planMesh, type Plan } from '../src/plan/index.js';
@@ -65,9 +65,10 @@ async function main(): Promise<void> {
     const lab = await labUp({ mesh, meshPath });
     const rootDir = join(dir, 'certs');
     await ensureTrust({ rootDir, clusters: plan.clusters.map((c) => c.name) });
-    const base = { kubeconfig: lab.kubeconfig, istioctl: labBinaryPaths().istioctl, rootDir, waitTimeoutMs: 180_000 };
+    const drivers = { clients: clientsFor(plan, lab.kubeconfig), installer: installerFor(plan, { kubeconfig: lab.kubeconfig, istioctl: labBinaryPaths().istioctl }), clock: systemClock };
+    const base = { ...drivers, rootDir, waitTimeoutMs: 180_000 };
     const destroy = async () => {
-      const out = await destroyMesh({ plan, kubeconfig: lab.kubeconfig, istioctl: base.istioctl });
+      const out = await destroyMesh({ plan, ...drivers });
       const bad = [...out].filter(([, o]) => o.status !== 'done');
       if (bad.length) throw new Error(`destroy did not finish: ${bad.map(([id, o]) => `${id}: ${o.detail}`).join('; ')}`);
     };

@@ -1,42 +1,58 @@
 import type { KubeClients } from '../kube/index.js';
-import type { Plan } from '../plan/index.js';
+import type { ClusterPlan, Plan, PlannedObject, Step } from '../plan/index.js';
+import type { MeshInstaller } from './installer.js';
 
-/** Everything a step needs, given to it (no globals), so apply runs the same on any cluster. */
-export interface ApplyContext {
+/** Time as apply sees it: given, so waits and durations are deterministic in tests. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** The machine's clock, for the CLI. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
+
+/** What apply, destroy and prune are given (no globals): the same code runs on any cluster. */
+export interface MeshContext {
   plan: Plan;
   /** One client per cluster of the plan, by cluster name, or why it could not be made. */
   clients: Map<string, KubeClients | Error>;
-  kubeconfig: string;
-  istioctl: string;
-  /** helm binary and where Istio's charts come from, for installer: helm. */
-  helm: HelmSource;
+  /** istioctl or Helm, whichever the mesh file names, already pointed at the clusters. */
+  installer: MeshInstaller;
+  clock: Clock;
+  dryRun: boolean;
+  /** Deadline for waits (gateway address, token, installs), in ms. */
+  waitTimeoutMs: number;
+  /** Serialises read-modify-write of each cluster's state ConfigMap across concurrent steps. */
+  stateLock: KeyedLock;
+}
+
+export interface ApplyContext extends MeshContext {
   /** The trust folder (root + one folder per cluster). */
   rootDir: string;
-  dryRun: boolean;
   /** East-west gateway addresses as they become known, by cluster. */
   gatewayAddresses: Map<string, string>;
-  /** Deadline for waits (gateway address, token), in ms. */
-  waitTimeoutMs: number;
-  /** Folder for the files handed to istioctl. */
-  workDir: string;
 }
 
-export interface HelmSource {
-  binary: string;
-  /** A folder holding base/, istiod/ and gateway/, or the name of a Helm repository (`istio`). */
-  charts: string;
-  /** The chart version when charts come from a repository (the mesh's Istio version). */
-  version?: string;
-}
-
-export function clientOf(ctx: ApplyContext, cluster: string): KubeClients {
+export function clientOf(ctx: Pick<MeshContext, 'clients'>, cluster: string): KubeClients {
   const c = ctx.clients.get(cluster);
   if (!c) throw new Error(`no client for cluster ${cluster}`);
   if (c instanceof Error) throw c;
   return c;
 }
 
-/** Serialises read-modify-write of one cluster's state ConfigMap across concurrent steps. */
+export function clusterOf(ctx: Pick<MeshContext, 'plan'>, name: string): ClusterPlan {
+  const c = ctx.plan.clusters.find((x) => x.name === name);
+  if (!c) throw new Error(`cluster ${name} is not in the plan`);
+  return c;
+}
+
+/** The objects the plan says this step makes in its cluster. */
+export const ownedBy = (c: ClusterPlan, step: Step): PlannedObject[] => c.resources.filter((r) => r.step === step.id);
+
+/** Serialises async work by key (one queue per key). */
 export class KeyedLock {
   private tails = new Map<string, Promise<unknown>>();
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {

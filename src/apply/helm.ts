@@ -1,8 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ISTIO_NAMESPACE } from '../plan/index.js';
-import type { HelmSource } from './context.js';
 import { helm, type Where as Target } from './tools.js';
+
+export interface HelmSource {
+  binary: string;
+  /** A folder holding base/, istiod/ and gateway/, or the name of a Helm repository (`istio`). */
+  charts: string;
+  /** The chart version when charts come from a repository (the mesh's Istio version). */
+  version?: string;
+}
 
 /** A chart from a local folder of charts, else `<repo>/<chart>` at the mesh's Istio version. */
 export function chartArgs(src: HelmSource, chart: string): string[] {

@@ -1,6 +1,10 @@
-export { applyMesh, makeClients, type ApplyOptions, type ApplyReport, type PruneOutcome } from './apply.js';
+export { applyMesh, clientsFor, type ApplyOptions, type ApplyReport, type PruneOutcome } from './apply.js';
 export { destroyMesh, destroySteps, type DestroyOptions } from './destroy.js';
 export { runDag, type StepEvent, type StepOutcome, type StepStatus } from './dag.js';
+export { systemClock, type Clock } from './context.js';
+export { installerFor, istioctlInstaller, helmInstaller, defaultHelm, type MeshInstaller, type InstallComponent, type InstallFile } from './installer.js';
+export type { HelmSource } from './helm.js';
+export { STEP_HANDLERS, type StepHandler } from './stepKinds.js';
 export { lineProgress, jsonProgress, liveProgress, type ProgressSink } from './progress.js';
 export { remoteKubeconfig } from './steps.js';
 export { ApplyError, APPLY_ERROR_CODES } from './errors.js';

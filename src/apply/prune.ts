@@ -1,12 +1,10 @@
-import { deleteObject, getObject, listObjects, type KubeClients } from '../kube/index.js';
-import { ISTIO_NAMESPACE, type ClusterPlan } from '../plan/index.js';
-import { HELM_RELEASES } from '../render/index.js';
-import type { ApplyContext } from './context.js';
-import { helmUninstall } from './helm.js';
-import { whereOf } from './tools.js';
+import { deleteObject, getObject, listObjects, type KubeClients, type ObjectRef } from '../kube/index.js';
+import { ISTIO_NAMESPACE, objectKey, objectsOf, type ClusterPlan, type StepKind } from '../plan/index.js';
+import { clientOf, type ApplyContext } from './context.js';
 import { MANAGED_BY, readState, writeState } from './state.js';
 
 const MANAGED = 'app.kubernetes.io/managed-by=meshfed';
+/** What the east-west gateway's install makes (the objects labelled istio=eastwestgateway). */
 const GATEWAY_KINDS: [string, string][] = [
   ['apps/v1', 'Deployment'],
   ['v1', 'Service'],
@@ -15,47 +13,60 @@ const GATEWAY_KINDS: [string, string][] = [
   ['autoscaling/v2', 'HorizontalPodAutoscaler'],
 ];
 
+/** Deletes an object (in a dry run: finds it) and says so in `gone`. */
+async function remove(ctx: ApplyContext, k: KubeClients, ref: ObjectRef, gone: string[]): Promise<void> {
+  if (ctx.dryRun ? !!(await getObject(k, ref)) : await deleteObject(k, ref)) gone.push(`${ref.kind}/${ref.name}`);
+}
+
+const isManaged = async (k: KubeClients, ref: ObjectRef) => (await getObject(k, ref))?.metadata.labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by'];
+
+/** Nothing this kind makes outlives its step: a cluster that left the plan keeps it until destroyed with its own file. */
+export const nothingToPrune = async (): Promise<string[]> => [];
+
 /**
- * Removes what meshfed made in a cluster that the plan no longer wants: remote secrets of
- * clusters that left the mesh, a gateway no longer needed, expose objects no longer needed.
- * Returns what was (or, in a dry run, would be) deleted.
+ * The objects this kind would own in the cluster that the plan no longer lists, deleted when
+ * meshfed made them (Istio's CRDs may be gone: then there is nothing to delete).
  */
-export async function pruneCluster(ctx: ApplyContext, c: ClusterPlan, k: KubeClients): Promise<string[]> {
-  const { plan, dryRun } = ctx;
+export const pruneUnlisted =
+  (kind: StepKind) =>
+  async (ctx: ApplyContext, c: ClusterPlan): Promise<string[]> => {
+    const k = clientOf(ctx, c.name);
+    const wanted = new Set(c.resources.map(objectKey));
+    const gone: string[] = [];
+    for (const ref of objectsOf(kind, { role: c.role, revision: ctx.plan.mesh.istio.revision }))
+      if (!wanted.has(objectKey(ref)) && (await isManaged(k, ref).catch(() => false))) await remove(ctx, k, ref, gone);
+    return gone;
+  };
+
+/** Remote secrets meshfed made for clusters this primary no longer watches (they may have left the file). */
+export async function pruneRemoteSecrets(ctx: ApplyContext, c: ClusterPlan): Promise<string[]> {
+  const k = clientOf(ctx, c.name);
+  const wanted = new Set(c.resources.map(objectKey));
   const gone: string[] = [];
-  const del = async (apiVersion: string, kind: string, name: string) => {
-    const ref = { apiVersion, kind, name, namespace: ISTIO_NAMESPACE };
-    if (dryRun ? !!(await getObject(k, ref)) : await deleteObject(k, ref)) gone.push(`${kind}/${name}`);
-  };
-  const wanted = new Set(plan.remoteSecrets.filter((s) => s.primary === c.name).map((s) => s.name));
-  for (const s of await listObjects(k, 'v1', 'Secret', { namespace: ISTIO_NAMESPACE, labelSelector: `istio/multiCluster=true,${MANAGED}` }))
-    if (!wanted.has(s.metadata.name)) await del('v1', 'Secret', s.metadata.name);
-  const managed = async (apiVersion: string, kind: string, name: string) => {
-    const o = await getObject(k, { apiVersion, kind, name, namespace: ISTIO_NAMESPACE });
-    return o?.metadata.labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY['app.kubernetes.io/managed-by'];
-  };
-  if (!c.eastWestGateway?.exposesIstiod) {
-    for (const [kind, name] of [['Gateway', 'istiod-gateway'], ['VirtualService', `istiod-vs${plan.mesh.istio.revision ? `-${plan.mesh.istio.revision}` : ''}`]] as const)
-      if (await managed('networking.istio.io/v1', kind, name).catch(() => false)) await del('networking.istio.io/v1', kind, name);
-  }
-  if (!c.eastWestGateway?.exposesServices && (await managed('networking.istio.io/v1', 'Gateway', 'cross-network-gateway').catch(() => false)))
-    await del('networking.istio.io/v1', 'Gateway', 'cross-network-gateway');
-  const state = await readState(k);
-  if (!c.eastWestGateway && state?.hashes['eastwest-gateway']) {
-    if (plan.mesh.istio.installer === 'helm' && !dryRun) {
-      // Helm keeps a record of its release: uninstall it rather than deleting its objects under it.
-      const before = await listObjects(k, 'v1', 'Service', { namespace: ISTIO_NAMESPACE, labelSelector: 'istio=eastwestgateway' });
-      await helmUninstall(ctx.helm, whereOf(ctx.kubeconfig, c), [HELM_RELEASES.gateway]);
-      gone.push(...before.map((o) => `Service/${o.metadata.name}`), `helm release ${HELM_RELEASES.gateway}`);
-    } else {
-      for (const [apiVersion, kind] of GATEWAY_KINDS)
-        for (const o of await listObjects(k, apiVersion, kind, { namespace: ISTIO_NAMESPACE, labelSelector: 'istio=eastwestgateway' })) await del(apiVersion, kind, o.metadata.name);
-    }
-    if (!dryRun) {
-      const { ['eastwest-gateway']: _dropped, ...hashes } = state.hashes;
-      await writeState(k, { ...state, hashes });
-    }
+  for (const s of await listObjects(k, 'v1', 'Secret', { namespace: ISTIO_NAMESPACE, labelSelector: `istio/multiCluster=true,${MANAGED}` })) {
+    const ref = { apiVersion: 'v1', kind: 'Secret', name: s.metadata.name, namespace: ISTIO_NAMESPACE };
+    if (!wanted.has(objectKey(ref))) await remove(ctx, k, ref, gone);
   }
   return gone;
 }
 
+/** An east-west gateway meshfed installed where the plan no longer has one. */
+export async function pruneEastWestGateway(ctx: ApplyContext, c: ClusterPlan): Promise<string[]> {
+  const k = clientOf(ctx, c.name);
+  const state = await readState(k);
+  if (c.eastWestGateway || !state?.hashes['eastwest-gateway']) return [];
+  const gone: string[] = [];
+  const labelled = (apiVersion: string, kind: string) => listObjects(k, apiVersion, kind, { namespace: ISTIO_NAMESPACE, labelSelector: 'istio=eastwestgateway' });
+  if (ctx.installer.uninstallGateway && !ctx.dryRun) {
+    const before = await labelled('v1', 'Service');
+    const release = await ctx.installer.uninstallGateway(c);
+    gone.push(...before.map((o) => `Service/${o.metadata.name}`), release);
+  } else {
+    for (const [apiVersion, kind] of GATEWAY_KINDS) for (const o of await labelled(apiVersion, kind)) await remove(ctx, k, { apiVersion, kind, name: o.metadata.name, namespace: ISTIO_NAMESPACE }, gone);
+  }
+  if (!ctx.dryRun) {
+    const { ['eastwest-gateway']: _dropped, ...hashes } = state.hashes;
+    await writeState(k, { ...state, hashes });
+  }
+  return gone;
+}

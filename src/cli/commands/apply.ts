@@ -1,9 +1,9 @@
-import { applyMesh, destroyMesh, jsonProgress, lineProgress, liveProgress, type ProgressSink, type StepOutcome } from '../../apply/index.js';
+import { applyMesh, clientsFor, destroyMesh, installerFor, jsonProgress, lineProgress, liveProgress, systemClock, type ProgressSink, type StepOutcome } from '../../apply/index.js';
 import { planMesh, type Plan, type Step } from '../../plan/index.js';
 import { resolveHelm, resolveIstioctl, resolveKubeconfig } from '../environment.js';
 import { CommandExit, EXIT } from '../exit.js';
 import type { Io } from '../io.js';
-import { loadMesh } from '../mesh.js';
+import { loadMesh, type LoadedMesh } from '../mesh.js';
 
 export interface ApplyFlags {
   file: string;
@@ -43,17 +43,24 @@ export function summarizeOutcomes(plan: Plan, outcomes: Map<string, StepOutcome>
   return { text: lines.join('\n') + '\n', exit: failed.length === 0 ? EXIT.ok : unreachableOnly ? EXIT.unreachable : EXIT.partial };
 }
 
+/** What apply and destroy are given, built from the kubeconfig and the installer flags. */
+function meshDrivers(plan: Plan, flags: Pick<ApplyFlags, 'kubeconfig' | 'istioctl' | 'helm' | 'charts'>, loaded: LoadedMesh) {
+  const kubeconfig = resolveKubeconfig(flags.kubeconfig, loaded);
+  return {
+    clients: clientsFor(plan, kubeconfig),
+    installer: installerFor(plan, { kubeconfig, istioctl: resolveIstioctl(flags.istioctl, loaded), helm: resolveHelm(flags, loaded) }),
+    clock: systemClock,
+  };
+}
+
 export async function applyCommand(flags: ApplyFlags, io: Io): Promise<void> {
   const loaded = await loadMesh(flags.file, io);
   const plan = planMesh(loaded.mesh);
-  const kubeconfig = resolveKubeconfig(flags.kubeconfig, loaded);
   const progress = sink(plan.steps, flags.output, io);
   const started = Date.now();
   const report = await applyMesh({
     plan,
-    kubeconfig,
-    istioctl: resolveIstioctl(flags.istioctl, loaded),
-    helm: resolveHelm(flags, loaded),
+    ...meshDrivers(plan, flags, loaded),
     rootDir: loaded.rootDir,
     dryRun: flags.dryRun,
     concurrency: flags.concurrency,
@@ -81,9 +88,7 @@ export async function destroyCommand(flags: Omit<ApplyFlags, 'dryRun' | 'prune' 
   const started = Date.now();
   const outcomes = await destroyMesh({
     plan,
-    kubeconfig: resolveKubeconfig(flags.kubeconfig, loaded),
-    istioctl: resolveIstioctl(flags.istioctl, loaded),
-    helm: resolveHelm(flags, loaded),
+    ...meshDrivers(plan, flags, loaded),
     concurrency: flags.concurrency,
     onEvent: (e) => progress.event(e),
   });
