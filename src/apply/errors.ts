@@ -1,11 +1,7 @@
-/** Codes of apply/destroy failures outside the API; the kube layer's own are MF7xxx. */
-export const APPLY_ERROR_CODES = {
-  MF8001: 'istioctl is missing or failed',
-  MF8002: 'a wait ran past its deadline',
-  MF8003: 'the trust folder has no intermediate for this cluster',
-  MF8006: "a watched cluster's reader token is not filled in",
-  MF8007: 'helm is missing or failed',
-} as const;
+import { codesOf } from '../errors/index.js';
+
+/** Codes of apply/destroy failures outside the API (the kube layer's own are MF7xxx), from the one catalogue. */
+export const APPLY_ERROR_CODES = codesOf('apply');
 
 export type ApplyErrorCode = keyof typeof APPLY_ERROR_CODES;
 

@@ -1,29 +1,12 @@
+import { namedCodesOf } from '../errors/index.js';
 import { KubeError } from '../kube/index.js';
 
 /**
- * Codes MF9xxx belong to the discovery layer. Messages name secrets and clusters, never
- * token or key material: a kubeconfig's text is never quoted, not even in YAML errors.
+ * Codes MF9xxx belong to the discovery layer (cause → code, from the one catalogue in
+ * src/errors). Messages name secrets and clusters, never token or key material: a
+ * kubeconfig's text is never quoted, not even in YAML errors.
  */
-export const DISCOVERY_ERROR_CODES = {
-  emptyKubeconfig: 'MF9001',
-  notBase64: 'MF9002',
-  notYaml: 'MF9003',
-  invalidKubeconfig: 'MF9004',
-  /** Runs a program: exec, any auth-provider. */
-  kubeconfigNotAllowed: 'MF9005',
-  // Live watching (clusterWatcher.ts, supervisor.ts).
-  syncTimeout: 'MF9006',
-  watchFailed: 'MF9007',
-  clientFailed: 'MF9008',
-  unresponsive: 'MF9009',
-  // A remote secret's kubeconfig, refused by the allow-list (kubeconfig.ts).
-  /** Reads a local file: token-file, tokenFile, client-certificate, client-key, certificate-authority. */
-  kubeconfigReadsFile: 'MF9010',
-  /** Readable two ways: a name used twice, a key repeated, a YAML merge key. */
-  kubeconfigAmbiguous: 'MF9011',
-  /** Anything else outside the allow-list (user name/password, impersonation, proxy-url, ...). */
-  kubeconfigUnknownField: 'MF9012',
-} as const;
+export const DISCOVERY_ERROR_CODES = namedCodesOf('discovery');
 
 export type DiscoveryErrorCause = keyof typeof DISCOVERY_ERROR_CODES;
 export type DiscoveryErrorCode = (typeof DISCOVERY_ERROR_CODES)[DiscoveryErrorCause];

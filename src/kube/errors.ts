@@ -1,18 +1,12 @@
+import { namedCodesOf } from '../errors/index.js';
+
 /**
  * One error type for everything that talks to a cluster, so callers decide on `cause`
  * (retry, ask for credentials, report) without knowing client-node's error shapes.
- * Codes MF7xxx belong to the kube layer; MF4xxx are the live diagnostics built on top of it.
+ * Codes MF7xxx belong to the kube layer (cause → code, from the one catalogue in src/errors);
+ * MF4xxx are the live diagnostics built on top of it.
  */
-export const KUBE_ERROR_CODES = {
-  unreachable: 'MF7001',
-  unauthorized: 'MF7002',
-  forbidden: 'MF7003',
-  conflict: 'MF7004',
-  notFound: 'MF7005',
-  invalid: 'MF7006',
-  timeout: 'MF7007',
-  unknown: 'MF7099',
-} as const;
+export const KUBE_ERROR_CODES = namedCodesOf('kube');
 
 export type KubeErrorCause = keyof typeof KUBE_ERROR_CODES;
 export type KubeErrorCode = (typeof KUBE_ERROR_CODES)[KubeErrorCause];

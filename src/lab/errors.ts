@@ -1,22 +1,10 @@
+import { namedCodesOf } from '../errors/index.js';
+
 /**
- * Lab failures carry a stable MF6xxx code, a message that names the cluster, process or port
+ * Lab failures carry a stable MF6xxx code (name → code, from the one catalogue in src/errors), a message that names the cluster, process or port
  * involved, and a hint. Messages quote log lines but never key or token material.
  */
-export const LAB_ERROR_CODES = {
-  notALabMesh: 'MF6001',
-  invalidAddress: 'MF6002',
-  noGoToolchain: 'MF6003',
-  buildFailed: 'MF6004',
-  binaryMissing: 'MF6005',
-  portInUse: 'MF6006',
-  componentExited: 'MF6007',
-  notReady: 'MF6008',
-  opensslFailed: 'MF6009',
-  loadBalancerMissing: 'MF6010',
-  stopFailed: 'MF6011',
-  stateUnreadable: 'MF6012',
-  meshFileUpdate: 'MF6013',
-} as const;
+export const LAB_ERROR_CODES = namedCodesOf('lab');
 
 export type LabErrorCode = (typeof LAB_ERROR_CODES)[keyof typeof LAB_ERROR_CODES];
 

@@ -68,7 +68,7 @@ export function buildSteps(topology: Topology, flatNetworksNeedingRoutes: Set<st
 }
 
 export class PlanCycleError extends Error {
-  readonly code = 'MF3900';
+  readonly code = 'MF0001';
   readonly hint = 'this is a bug in meshfed: please report the mesh file';
   constructor(readonly stuck: string[]) {
     super(`the plan's steps form a cycle: ${stuck.join(', ')}`);

@@ -1,11 +1,7 @@
-/** Codes of failures to write rendered files; the folder and file are named, never contents. */
-export const RENDER_ERROR_CODES = {
-  MF3801: 'the output folder is not empty and holds no manifest of a previous render',
-  MF3802: 'a path meshfed would write through is a symlink or not a regular file or folder',
-  MF3803: 'a file meshfed would write exists and was not written by a previous render',
-  MF3804: "the output folder's manifest cannot be read",
-  MF3805: 'a rendered file cannot be written',
-} as const;
+import { codesOf } from '../errors/index.js';
+
+/** Codes of failures to write rendered files (from the one catalogue); the folder and file are named, never contents. */
+export const RENDER_ERROR_CODES = codesOf('render');
 
 export type RenderErrorCode = keyof typeof RENDER_ERROR_CODES;
 

@@ -1,45 +1,9 @@
+import { codesOf } from '../errors/index.js';
+
 /**
- * Every diagnostic code meshfed emits about a mesh file, with its one-line meaning.
- * Codes are stable: tools and docs refer to them.
+ * Every diagnostic code meshfed emits about a mesh file, with its one-line meaning: the
+ * topology layer's part of the one catalogue (src/errors/catalogue.ts).
  */
-export const DIAGNOSTIC_CODES = {
-  MF1001: 'YAML syntax error',
-  MF1002: 'the file must hold exactly one YAML document',
-  MF1003: 'the file cannot be read',
-  MF1004: 'the file is larger than 1 MiB',
-  MF1005: 'the file holds more than 100,000 values',
-  MF1006: 'values are nested more than 64 levels deep',
-  MF1007: 'too many anchors and aliases, or aliases that expand too far',
-  MF1008: 'an alias names no anchor defined before it',
-  MF1009: 'an alias refers to a value that contains it (a cycle)',
-  MF1010: 'the file is not a regular file (a folder, pipe or device)',
-  MF2001: 'a required field is missing',
-  MF2002: 'unknown field',
-  MF2003: 'a value has the wrong type',
-  MF2004: 'a value is not one of the allowed values',
-  MF2005: 'a value is out of range',
-  MF3001: 'a name is not a DNS-1123 label',
-  MF3002: 'duplicate cluster name',
-  MF3003: "a remote's control plane names no cluster of the mesh",
-  MF3004: "a remote's control plane is itself a remote",
-  MF3005: 'a primary serving remotes points at another control plane',
-  MF3006: 'a cluster names itself as its control plane',
-  MF3007: 'the mesh has no primary cluster',
-  MF3010: 'pod/service ranges overlap on one network',
-  MF3011: 'not a valid CIDR or IP address (IPv4 as a dotted quad without leading zeros)',
-  MF3020: 'API server address is loopback, localhost or unspecified (0.0.0.0)',
-  MF3021: 'API server address uses plain http',
-  MF3022: 'API server address is not a valid https URL',
-  MF3023: 'API server address is missing',
-  MF3024: 'a cluster of a shared flat network has no node address for routes',
-  MF3030: 'trust domain is not well formed',
-  MF3031: 'Istio version is not well formed',
-  MF3032: 'revision is not a DNS-1123 label',
-  MF3040: 'the mesh has networks but a cluster has none',
-  MF3041: 'east-west gateway address is not usable',
-  MF3042: 'duplicate kubeconfig context',
-  MF3050: 'a value holds control characters (e.g. a newline)',
-  MF3051: 'the mesh is too large to plan (remote secrets or routes beyond the limit)',
-} as const;
+export const DIAGNOSTIC_CODES = codesOf('topology');
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

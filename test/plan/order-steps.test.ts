@@ -4,7 +4,7 @@ import { orderSteps, PlanCycleError, type Step, type StepKind } from '../../src/
 const step = (kind: StepKind, cluster: string, needs: string[] = []): Step => ({ id: `${kind}:${cluster}`, kind, cluster, needs, description: kind });
 
 describe('orderSteps', () => {
-  it('throws PlanCycleError (MF3900) naming the steps caught in a cycle', () => {
+  it('throws PlanCycleError (MF0001) naming the steps caught in a cycle', () => {
     const steps = [step('namespace', 'a'), step('istio', 'a', ['cacerts:a', 'namespace:a']), step('cacerts', 'a', ['istio:a']), step('namespace', 'b')];
     let error: unknown;
     try {
@@ -14,7 +14,7 @@ describe('orderSteps', () => {
     }
     expect(error).toBeInstanceOf(PlanCycleError);
     const cycle = error as PlanCycleError;
-    expect(cycle.code).toBe('MF3900');
+    expect(cycle.code).toBe('MF0001');
     expect(cycle.stuck.slice().sort()).toEqual(['cacerts:a', 'istio:a']);
     expect(cycle.message).toContain('cycle');
     expect(cycle.hint.trim()).not.toBe('');
