@@ -1,3 +1,4 @@
+import { MeshfedError, type ErrorCategory } from '../errors/index.js';
 import type { Step } from '../plan/index.js';
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'blocked';
@@ -11,7 +12,10 @@ export interface StepOutcome {
   /** For failures: a typed error's code and hint. */
   code?: string;
   hint?: string;
+  /** For failures: why, in the failing layer's terms (a kube error's reason, e.g. `unreachable`), else its category. */
   cause?: string;
+  /** For failures: the category of the error's code, which decides the exit code. */
+  category?: ErrorCategory;
   durationMs: number;
 }
 
@@ -32,14 +36,17 @@ export interface RunDagOptions {
   now?(): number;
 }
 
-function describeFailure(e: unknown): Pick<StepOutcome, 'detail' | 'code' | 'hint' | 'cause'> {
+function describeFailure(e: unknown): Pick<StepOutcome, 'detail' | 'code' | 'hint' | 'cause' | 'category'> {
   if (e instanceof Error) {
-    const typed = e as Error & { code?: unknown; hint?: unknown; cause?: unknown };
+    const typed = e as Error & { code?: unknown; hint?: unknown; reason?: unknown };
+    const category = e instanceof MeshfedError ? e.category : undefined;
+    const cause = typeof typed.reason === 'string' ? typed.reason : category;
     return {
       detail: e.message,
       ...(typeof typed.code === 'string' ? { code: typed.code } : {}),
       ...(typeof typed.hint === 'string' ? { hint: typed.hint } : {}),
-      ...(typeof typed.cause === 'string' ? { cause: typed.cause } : {}),
+      ...(cause !== undefined ? { cause } : {}),
+      ...(category !== undefined ? { category } : {}),
     };
   }
   return { detail: String(e) };

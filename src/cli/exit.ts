@@ -1,3 +1,5 @@
+import type { ErrorCategory } from '../errors/index.js';
+
 /** The one table of exit codes (also in the README). */
 export const EXIT = {
   ok: 0,
@@ -12,6 +14,22 @@ export const EXIT = {
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** The exit code of each error category (src/errors/catalogue.ts gives every code one). */
+export const EXIT_OF_CATEGORY: Record<ErrorCategory, ExitCode> = {
+  usage: EXIT.usage,
+  invalidMesh: EXIT.invalidMesh,
+  unreachable: EXIT.unreachable,
+  failed: EXIT.unexpected,
+  internal: EXIT.unexpected,
+};
+
+/** How the boundary prints an error: code, message, hint; with --verbose the errors it explains. */
+export function formatError(e: UserFacingError, verbose: boolean): string {
+  const lines = [`error ${e.code}: ${e.message}`, `  hint: ${e.hint}`];
+  if (verbose) for (let c = (e as { cause?: unknown }).cause, depth = 0; c !== undefined && depth < 5; c = c instanceof Error ? c.cause : undefined, depth++) lines.push(`  cause: ${c instanceof Error ? c.message : String(c)}`);
+  return lines.join('\n') + '\n';
+}
 
 /** A failure the user can act on: a code, what happened, and how to fix it. */
 export interface UserFacingError {

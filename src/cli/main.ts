@@ -9,7 +9,8 @@ import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { registerLabCommands } from './commands/lab.js';
 import { meshfedVersion, versionCommand } from './commands/version.js';
-import { CommandExit, EXIT, isUserFacingError } from './exit.js';
+import { isMeshfedError } from '../errors/index.js';
+import { CommandExit, EXIT, EXIT_OF_CATEGORY, formatError, isUserFacingError } from './exit.js';
 import { concurrencyOption, DEFAULT_APPLY_TIMEOUT_S, DEFAULT_DISCOVER_TIMEOUT_S, fileOption, fromOption, outputOption, portOption, timeoutOption } from './flags.js';
 import { processIo, type Io } from './io.js';
 
@@ -126,10 +127,14 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
       return EXIT.usage;
     }
+    // One model: the code's category decides the exit code.
+    if (isMeshfedError(e)) {
+      io.err(formatError(e, io.verbose));
+      return EXIT_OF_CATEGORY[e.category];
+    }
     if (isUserFacingError(e)) {
-      io.err(`error ${e.code}: ${e.message}\n  hint: ${e.hint}\n`);
-      const cause = (e as { cause?: unknown }).cause;
-      return cause === 'unreachable' ? EXIT.unreachable : EXIT.unexpected;
+      io.err(formatError(e, io.verbose));
+      return EXIT.unexpected;
     }
     io.err(`unexpected error: ${e instanceof Error ? (io.verbose ? e.stack ?? e.message : e.message) : String(e)}\n  hint: this is a bug in meshfed; rerun with --verbose and report it\n`);
     return EXIT.unexpected;

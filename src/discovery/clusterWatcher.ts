@@ -113,8 +113,8 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
 
 const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const isGone = (e: unknown) => {
-  const err = e as { cause?: unknown; status?: unknown };
-  return err?.status === 410 || err?.cause === 'conflict';
+  const err = e as { reason?: unknown; status?: unknown };
+  return err?.status === 410 || err?.reason === 'conflict';
 };
 
 export class ClusterWatcher {

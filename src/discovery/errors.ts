@@ -58,7 +58,7 @@ export class WatchFailure extends Error {
 /** What a watcher records about a failure: the kube layer's own code and cause when it has one. */
 export function clusterErrorOf(err: unknown): { code: string; message: string; cause: string; hint: string } {
   if (err instanceof WatchFailure) return { ...err.error };
-  if (err instanceof KubeError) return { code: err.code, message: err.message, cause: err.cause, hint: err.hint };
+  if (err instanceof KubeError) return { code: err.code, message: err.message, cause: err.reason, hint: err.hint };
   const message = err instanceof Error ? err.message : String(err);
   return { code: DISCOVERY_ERROR_CODES.watchFailed, message, cause: 'watchFailed', hint: 'see the message; the watcher re-lists with backoff' };
 }

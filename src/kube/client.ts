@@ -19,8 +19,9 @@ export function kubeClients(kubeconfigPath: string, context: string): KubeClient
     config.loadFromFile(kubeconfigPath);
   } catch (e) {
     throw new KubeError({
-      cause: 'invalid',
+      reason: 'invalid',
       message: `cannot read kubeconfig ${kubeconfigPath}: ${(e as Error).message}`,
+      cause: e,
       hint: 'pass a readable kubeconfig with --kubeconfig',
       cluster: context,
       resource: 'kubeconfig',
@@ -28,7 +29,7 @@ export function kubeClients(kubeconfigPath: string, context: string): KubeClient
   }
   if (!config.getContextObject(context)) {
     throw new KubeError({
-      cause: 'notFound',
+      reason: 'notFound',
       message: `kubeconfig ${kubeconfigPath} has no context "${context}"`,
       hint: `contexts there: ${config.getContexts().map((c) => c.name).join(', ') || 'none'}`,
       cluster: context,

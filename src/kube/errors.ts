@@ -1,18 +1,19 @@
-import { namedCodesOf } from '../errors/index.js';
+import { MeshfedError, namedCodesOf } from '../errors/index.js';
 
 /**
- * One error type for everything that talks to a cluster, so callers decide on `cause`
+ * One error type for everything that talks to a cluster, so callers decide on `reason`
  * (retry, ask for credentials, report) without knowing client-node's error shapes.
  * Codes MF7xxx belong to the kube layer (cause → code, from the one catalogue in src/errors);
  * MF4xxx are the live diagnostics built on top of it.
  */
 export const KUBE_ERROR_CODES = namedCodesOf('kube');
 
-export type KubeErrorCause = keyof typeof KUBE_ERROR_CODES;
-export type KubeErrorCode = (typeof KUBE_ERROR_CODES)[KubeErrorCause];
+/** Why a request failed, in the API's terms; each reason has its code. */
+export type KubeErrorReason = keyof typeof KUBE_ERROR_CODES;
+export type KubeErrorCode = (typeof KUBE_ERROR_CODES)[KubeErrorReason];
 
 export interface KubeErrorInit {
-  cause: KubeErrorCause;
+  reason: KubeErrorReason;
   message: string;
   hint: string;
   /** kubeconfig context (or cluster name) the request went to. */
@@ -21,24 +22,21 @@ export interface KubeErrorInit {
   resource: string;
   /** HTTP status when the server answered. */
   status?: number;
+  /** What client-node (or the socket) threw, kept as ES2022 Error.cause. */
+  cause?: unknown;
 }
 
-export class KubeError extends Error {
+/** meshfed's error type, with the reason and HTTP status of the request. */
+export class KubeError extends MeshfedError<KubeErrorCode> {
   override readonly name = 'KubeError';
-  readonly code: KubeErrorCode;
-  override readonly cause: KubeErrorCause;
-  readonly hint: string;
-  readonly cluster: string;
-  readonly resource: string;
+  readonly reason: KubeErrorReason;
+  declare readonly cluster: string;
+  declare readonly resource: string;
   readonly status: number | undefined;
 
   constructor(init: KubeErrorInit) {
-    super(init.message);
-    this.cause = init.cause;
-    this.code = KUBE_ERROR_CODES[init.cause];
-    this.hint = init.hint;
-    this.cluster = init.cluster;
-    this.resource = init.resource;
+    super({ code: KUBE_ERROR_CODES[init.reason], message: init.message, hint: init.hint, cluster: init.cluster, resource: init.resource, cause: init.cause });
+    this.reason = init.reason;
     this.status = init.status;
   }
 }
@@ -47,7 +45,7 @@ export function isKubeError(value: unknown): value is KubeError {
   return value instanceof KubeError;
 }
 
-const HINTS: Record<KubeErrorCause, string> = {
+const HINTS: Record<KubeErrorReason, string> = {
   unreachable: 'check that the API server is running and the kubeconfig server address is right',
   unauthorized: 'the credentials of this kubeconfig context were rejected; refresh them',
   forbidden: 'the user of this context lacks RBAC permission for this request',
@@ -58,7 +56,7 @@ const HINTS: Record<KubeErrorCause, string> = {
   unknown: 'see the message; rerun with --verbose for details',
 };
 
-const NETWORK_CODES: Record<string, KubeErrorCause> = {
+const NETWORK_CODES: Record<string, KubeErrorReason> = {
   ECONNREFUSED: 'unreachable',
   ECONNRESET: 'unreachable',
   EHOSTUNREACH: 'unreachable',
@@ -70,7 +68,7 @@ const NETWORK_CODES: Record<string, KubeErrorCause> = {
   UND_ERR_CONNECT_TIMEOUT: 'timeout',
 };
 
-function causeOfStatus(status: number): KubeErrorCause {
+function reasonOfStatus(status: number): KubeErrorReason {
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'forbidden';
   if (status === 404) return 'notFound';
@@ -115,18 +113,18 @@ export function toKubeError(err: unknown, where: { cluster: string; resource: st
   if (err instanceof KubeError) return err;
   const httpStatus = field(err, 'code') ?? field(err, 'statusCode');
   if (typeof httpStatus === 'number' && httpStatus >= 400) {
-    const cause = causeOfStatus(httpStatus);
+    const reason = reasonOfStatus(httpStatus);
     const detail = statusMessage(field(err, 'body')) ?? (err instanceof Error ? err.message : `HTTP ${httpStatus}`);
-    return new KubeError({ cause, status: httpStatus, message: `${where.cluster}: ${where.resource}: ${detail}`, hint: HINTS[cause], ...where });
+    return new KubeError({ reason, status: httpStatus, message: `${where.cluster}: ${where.resource}: ${detail}`, hint: HINTS[reason], cause: err, ...where });
   }
   const net = networkCode(err);
   if (net) {
-    const cause = NETWORK_CODES[net] ?? 'unreachable';
-    return new KubeError({ cause, message: `${where.cluster}: ${where.resource}: ${net}`, hint: HINTS[cause], ...where });
+    const reason = NETWORK_CODES[net] ?? 'unreachable';
+    return new KubeError({ reason, message: `${where.cluster}: ${where.resource}: ${net}`, hint: HINTS[reason], cause: err, ...where });
   }
   if (field(err, 'name') === 'AbortError' || field(err, 'name') === 'TimeoutError') {
-    return new KubeError({ cause: 'timeout', message: `${where.cluster}: ${where.resource}: request timed out`, hint: HINTS.timeout, ...where });
+    return new KubeError({ reason: 'timeout', message: `${where.cluster}: ${where.resource}: request timed out`, hint: HINTS.timeout, cause: err, ...where });
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new KubeError({ cause: 'unknown', message: `${where.cluster}: ${where.resource}: ${message}`, hint: HINTS.unknown, ...where });
+  return new KubeError({ reason: 'unknown', message: `${where.cluster}: ${where.resource}: ${message}`, hint: HINTS.unknown, cause: err, ...where });
 }

@@ -56,7 +56,7 @@ export async function waitForReadyz(clients: KubeClients, opts: WaitOptions): Pr
     await sleep(opts.intervalMs ?? 250);
   }
   throw new KubeError({
-    cause: 'timeout',
+    reason: 'timeout',
     message: `${clients.context}: API server not ready after ${Math.round(opts.timeoutMs / 1000)} s (${last.detail ?? 'no answer'})`,
     hint: 'check the API server log; it may still be starting or cannot reach etcd',
     cluster: clients.context,

@@ -1,5 +1,5 @@
 export { kubeClients, kubeClientsFromInline, type InlineKubeconfig, type KubeClients } from './client.js';
-export { KubeError, isKubeError, toKubeError, KUBE_ERROR_CODES, type KubeErrorCause, type KubeErrorCode } from './errors.js';
+export { KubeError, isKubeError, toKubeError, KUBE_ERROR_CODES, type KubeErrorReason, type KubeErrorCode } from './errors.js';
 export { pingApiServer, readyz, waitForReadyz, type ReadyzResult, type WaitOptions } from './health.js';
 export { applyObject, getObject, listObjects, deleteObject, patchStatus, FIELD_MANAGER, type KubeObject, type ObjectRef, type StatusRef } from './objects.js';
 export { rawGet, type RawResponse } from './request.js';

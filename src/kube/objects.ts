@@ -54,7 +54,7 @@ export async function getObject(clients: KubeClients, ref: ObjectRef): Promise<K
     return (await clients.objects.read(header)) as KubeObject;
   } catch (e) {
     const err = toKubeError(e, { cluster: clients.context, resource: describe(ref) });
-    if (err.cause === 'notFound') return undefined;
+    if (err.reason === 'notFound') return undefined;
     throw err;
   }
 }
@@ -79,7 +79,7 @@ export async function deleteObject(clients: KubeClients, ref: ObjectRef): Promis
     return true;
   } catch (e) {
     const err = toKubeError(e, { cluster: clients.context, resource: describe(ref) });
-    if (err.cause === 'notFound') return false;
+    if (err.reason === 'notFound') return false;
     throw err;
   }
 }

@@ -62,7 +62,7 @@ export async function watchPath<T>(
           if (type === 'ERROR') {
             const code = (object as { code?: number }).code ?? 500;
             finish(new KubeError({
-              cause: code === 410 ? 'conflict' : 'unknown',
+              reason: code === 410 ? 'conflict' : 'unknown',
               status: code,
               message: `${clients.context}: watch ${path}: ${(object as { message?: string }).message ?? 'error event'}`,
               hint: 're-list and watch again',

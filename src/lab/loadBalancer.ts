@@ -153,7 +153,7 @@ export async function runLoadBalancerForCluster(opts: LbClusterOptions): Promise
       }
     } catch (e) {
       if (opts.signal.aborted) break;
-      const reason = e instanceof KubeError ? `${e.cause}: ${e.message}` : (e as Error).message;
+      const reason = e instanceof KubeError ? `${e.reason}: ${e.message}` : (e as Error).message;
       opts.log(`${opts.cluster}: re-listing in ${backoff} ms after ${reason}`);
       await sleep(backoff);
       backoff = Math.min(maxBackoff, backoff * 2);

@@ -45,7 +45,7 @@ describe('runDag', () => {
   it('a failure blocks only its dependents; independent steps finish; typed errors keep code, hint, cause', async () => {
     const steps = [step('a:1'), step('b:1', ['a:1']), step('c:1', ['b:1']), step('x:2'), step('y:2', ['x:2'])];
     const events: StepEvent[] = [];
-    const fail = Object.assign(new Error('api server gone'), { code: 'MF6101', hint: 'start it', cause: 'unreachable' });
+    const fail = Object.assign(new Error('api server gone'), { code: 'MF6101', hint: 'start it', reason: 'unreachable' });
     const out = await runDag(steps, {
       concurrency: 2,
       run: async (s) => {

@@ -172,7 +172,7 @@ export async function snapshot(k: KubeClients): Promise<Record<string, string[]>
   const out: Record<string, string[]> = {};
   for (const [apiVersion, kind, namespaced] of SNAPSHOT_KINDS) {
     const items = await listObjects(k, apiVersion, kind).catch((e: unknown) => {
-      if (isKubeError(e) && e.cause === 'notFound') return [];
+      if (isKubeError(e) && e.reason === 'notFound') return [];
       throw e;
     });
     out[kind] = items

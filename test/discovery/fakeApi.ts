@@ -32,7 +32,7 @@ export class FakeApi implements WatchSource {
   constructor(readonly name = 'fake') {}
 
   static refused(cluster: string, path: string): KubeError {
-    return new KubeError({ cause: 'unreachable', message: `${cluster}: ${path}: ECONNREFUSED`, hint: 'check that the API server is running', cluster, resource: path });
+    return new KubeError({ reason: 'unreachable', message: `${cluster}: ${path}: ECONNREFUSED`, hint: 'check that the API server is running', cluster, resource: path });
   }
 
   async list(path: string): Promise<ListResult<KubeObject>> {

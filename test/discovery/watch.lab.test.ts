@@ -119,7 +119,7 @@ async function answer(kubeconfig: string): Promise<string> {
     await listPath(clientsOfKubeconfig(kubeconfig), '/api/v1/namespaces');
     return 'ok';
   } catch (e) {
-    if (isKubeError(e)) return e.cause;
+    if (isKubeError(e)) return e.reason;
     throw e;
   }
 }

@@ -126,7 +126,7 @@ describe('ClusterWatcher', () => {
     await w.settled();
     await until('watches open', () => api.openWatches() === 4);
     const lists = api.listCalls.length;
-    api.breakWatches(new KubeError({ cause: 'conflict', status: 410, message: 'too old resource version', hint: 're-list', cluster: 'cluster01', resource: P.pods }), P.pods);
+    api.breakWatches(new KubeError({ reason: 'conflict', status: 410, message: 'too old resource version', hint: 're-list', cluster: 'cluster01', resource: P.pods }), P.pods);
     await until('re-listed', () => api.listCalls.length === lists + 1);
     expect(api.listCalls.at(-1)).toBe(P.pods);
     expect(w.status()).toEqual({ clusterId: 'cluster01', state: 'synced' });

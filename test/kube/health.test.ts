@@ -47,7 +47,7 @@ describe('kube health', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(KubeError);
-    expect((err as KubeError).cause).toBe('notFound');
+    expect((err as KubeError).reason).toBe('notFound');
     expect((err as KubeError).hint).toContain('east');
   });
 
@@ -63,7 +63,7 @@ describe('kube health', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(KubeError);
-    expect((err as KubeError).cause).toBe('timeout');
+    expect((err as KubeError).reason).toBe('timeout');
     expect((err as KubeError).message).toContain('ECONNREFUSED');
   });
 });

@@ -255,7 +255,7 @@ subjects:
       () => undefined,
       (e: unknown) => e,
     );
-    expect(isKubeError(denied) && denied.cause).toBe('forbidden');
+    expect(isKubeError(denied) && denied.reason).toBe('forbidden');
   });
 
   it('the lab load balancer carries on after its API server restarts', async () => {

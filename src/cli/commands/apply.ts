@@ -39,7 +39,7 @@ export function summarizeOutcomes(plan: Plan, outcomes: Map<string, StepOutcome>
   }
   if (blocked.length) lines.push(`  not started (waiting on a failed step): ${blocked.map((x) => x.s.id).join(', ')}`);
   if (failed.length) lines.push('  Everything else finished and stays in place; run the same command again once fixed.');
-  const unreachableOnly = failed.length > 0 && failed.every((x) => x.o.cause === 'unreachable');
+  const unreachableOnly = failed.length > 0 && failed.every((x) => x.o.category === 'unreachable');
   return { text: lines.join('\n') + '\n', exit: failed.length === 0 ? EXIT.ok : unreachableOnly ? EXIT.unreachable : EXIT.partial };
 }
 
