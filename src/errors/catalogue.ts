@@ -116,6 +116,7 @@ export const ERROR_CATALOGUE = {
   MF6011: { meaning: 'a lab process could not be stopped', layer: 'lab', category: 'failed', name: 'stopFailed' },
   MF6012: { meaning: "the lab's state cannot be read", layer: 'lab', category: 'failed', name: 'stateUnreadable' },
   MF6013: { meaning: "the lab cannot write its API server addresses into the mesh file", layer: 'lab', category: 'failed', name: 'meshFileUpdate' },
+  MF6014: { meaning: "the lab's pod network (network namespaces, links, routes) could not be made or changed", layer: 'lab', category: 'failed', name: 'podNetwork' },
 
   MF7001: { meaning: 'Kubernetes API unreachable', layer: 'kube', category: 'unreachable', name: 'unreachable' },
   MF7002: { meaning: 'Kubernetes API: unauthorized (credentials rejected)', layer: 'kube', category: 'failed', name: 'unauthorized' },

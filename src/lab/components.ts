@@ -22,6 +22,7 @@ const GO_TUNING: Record<LabComponent, Record<string, string>> = {
   'kube-scheduler': { GOMEMLIMIT: '96MiB', GOGC: '100' },
   kwok: { GOMEMLIMIT: '96MiB', GOGC: '100' },
   'load-balancer': {},
+  'pod-runner': {},
 };
 
 /** Issuer every lab cluster's service account tokens carry (the in-cluster API address). */
@@ -168,9 +169,9 @@ export function kwokSpec(binary: string, c: LabClusterPlan, kubeconfig: string, 
   };
 }
 
-export function loadBalancerSpec(nodeBinary: string, entry: string, stateDir: string): ComponentSpec {
+export function loadBalancerSpec(nodeBinary: string, entry: string, stateDir: string, component: 'load-balancer' | 'pod-runner' = 'load-balancer'): ComponentSpec {
   return {
-    component: 'load-balancer',
+    component,
     binary: nodeBinary,
     args: [entry, `--state-dir=${stateDir}`],
     env: {},

@@ -1,6 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { labBinaryPaths, labCacheDir, labProgramPaths } from './binaries.js';
 import { labLayout } from './layout.js';
+import { removeLabNetns } from './netns.js';
+import { podNetworkPrefix } from './podNetwork.js';
 import { readStateFile, type LabStateFile } from './state.js';
 import { stopLabProcesses } from './stop.js';
 import { stateDirOf, type LabTarget } from './target.js';
@@ -24,6 +26,9 @@ export async function labDown(opts: LabDownOptions): Promise<{ stopped: number }
   }
   const { stopped } = await stopLabProcesses(layout, state, labProgramPaths(labBinaryPaths(labCacheDir())));
   if (stopped > 0) opts.onProgress?.(`stopped ${stopped} lab process(es)`);
+  // Named after the state dir, so they are found even when state.json is gone.
+  const netns = removeLabNetns(podNetworkPrefix(layout.stateDir));
+  if (netns > 0) opts.onProgress?.(`removed ${netns} network namespace(s) of the lab`);
   await rm(layout.stateDir, { recursive: true, force: true });
   if (layout.externalDir) await rm(layout.externalDir, { recursive: true, force: true });
   if (state?.etcdDataDir) await rm(state.etcdDataDir, { recursive: true, force: true });

@@ -1,12 +1,13 @@
 /**
  * meshfed's lab: real Kubernetes control planes (etcd, kube-apiserver, controller-manager,
  * scheduler, kwok nodes) for every cluster of a lab mesh file, plus the lab load balancer
- * (stands in for MetalLB). For demos and tests; no data plane.
+ * (stands in for MetalLB), and, as root, a pod network of the lab's own network namespaces.
  */
 export { ensureLabBinaries, labBinaryPaths, labCacheDir, type LabBinaries, type LabBinaryPart, type EnsureOptions } from './binaries.js';
 export { labUp, type LabUpOptions, type LabState, type LabClusterState } from './up.js';
 export { labStatus, type LabStatusReport } from './status.js';
 export { labDown, type LabDownOptions } from './down.js';
+export { labRoutes, type LabRoutesOptions, type LabRoutesResult } from './routes.js';
 export { defaultLabStateDir } from './layout.js';
 export { planLab, type LabPlan, type LabClusterPlan } from './plan.js';
 export { LabError, isLabError, LAB_ERROR_CODES, type LabErrorCode } from './errors.js';

@@ -1,5 +1,6 @@
 import { applyObject, getObject, kubeClients, listObjects, readyz, type KubeClients, type KubeObject } from '../kube/index.js';
 import { isNodeReady, isNodeSchedulable, type NodeLike } from './nodes.js';
+import { listLabNetns } from './netns.js';
 import { isLabProcess } from './processes.js';
 import { labClusterAddresses, type LabClusterAddresses } from './plan.js';
 import type { LabComponent, LabStateFile, RecordedProcess } from './state.js';
@@ -25,6 +26,8 @@ export interface ClusterStatus extends LabClusterAddresses {
 export interface LabInspection {
   etcd: ProcessStatus | undefined;
   loadBalancer: ProcessStatus | undefined;
+  /** The pod network, when the lab has one: its runner and how many namespaces it holds. */
+  podNetwork: { prefix: string; runner: ProcessStatus | undefined; namespaces: number; fabric: boolean } | undefined;
   clusters: ClusterStatus[];
   healthy: boolean;
   /** First reason the lab is not healthy, for progress lines. */
@@ -43,6 +46,11 @@ export async function inspectLab(state: LabStateFile, opts: { timeoutMs?: number
   const lbRec = latest('load-balancer');
   const etcd = etcdRec ? processStatus(etcdRec, state.markers) : undefined;
   const loadBalancer = lbRec ? processStatus(lbRec, state.markers) : undefined;
+  const runnerRec = latest('pod-runner');
+  const netns = state.podNetwork ? listLabNetns(state.podNetwork.prefix) : [];
+  const podNetwork = state.podNetwork
+    ? { prefix: state.podNetwork.prefix, runner: runnerRec ? processStatus(runnerRec, state.markers) : undefined, namespaces: netns.length, fabric: netns.includes(state.podNetwork.fabric) }
+    : undefined;
   const clusters = await Promise.all(
     state.clusters.map(async (c): Promise<ClusterStatus> => {
       const components: LabComponent[] = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
@@ -83,6 +91,8 @@ export async function inspectLab(state: LabStateFile, opts: { timeoutMs?: number
   const problems: string[] = [];
   if (!etcd?.alive) problems.push('etcd is not running');
   if (!loadBalancer?.alive) problems.push('the lab load balancer is not running');
+  if (podNetwork && !podNetwork.runner?.alive) problems.push('the lab pod runner is not running');
+  if (podNetwork && !podNetwork.fabric) problems.push('the lab pod network is gone (no fabric namespace)');
   for (const c of clusters) {
     const dead = c.processes.filter((p) => !p.alive).map((p) => p.name);
     if (c.processes.length < 4) problems.push(`${c.name}: not every component was started`);
@@ -90,7 +100,7 @@ export async function inspectLab(state: LabStateFile, opts: { timeoutMs?: number
     if (!c.ready) problems.push(`${c.name}: API server not ready (${c.readyDetail ?? 'no answer'})`);
     else if (c.nodesReady < c.nodesWanted) problems.push(`${c.name}: ${c.nodesReady}/${c.nodesWanted} nodes ready`);
   }
-  return { etcd, loadBalancer, clusters, healthy: problems.length === 0, problem: problems[0] };
+  return { etcd, loadBalancer, podNetwork, clusters, healthy: problems.length === 0, problem: problems[0] };
 }
 
 const SERVICE_PROBE: KubeObject = {

@@ -4,8 +4,9 @@
  * for seed 000's kind clusters. It only writes `status.loadBalancer`; no traffic flows to
  * these addresses. One process serves every cluster of a lab.
  */
-import { KubeError, listPath, patchStatus, watchPath, type KubeClients, type WatchEvent } from '../kube/index.js';
+import { patchStatus, type KubeClients, type WatchEvent } from '../kube/index.js';
 import { contains, parseCidr } from '../topology/index.js';
+import { runListWatch } from './listWatch.js';
 import { allocateAddress, requestedAddress } from './pool.js';
 
 export const LOAD_BALANCER_NAME = 'lab load balancer (stands in for MetalLB)';
@@ -74,26 +75,10 @@ export interface LbClusterOptions {
   maxBackoffMs?: number;
 }
 
-const realSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
-
-/**
- * Runs until `signal` aborts: list, reconcile all, watch; on any error (API server restarted,
- * watch expired) back off and start over with a fresh list, since a watch that ended after
- * an error cannot be trusted to have delivered everything.
- */
+/** Runs until `signal` aborts: reconciles every Service of the cluster, as listed and watched. */
 export async function runLoadBalancerForCluster(opts: LbClusterOptions): Promise<void> {
-  const sleep = opts.sleep ?? ((ms: number) => realSleep(ms, opts.signal));
-  const maxBackoff = opts.maxBackoffMs ?? 10_000;
   const services = new Map<string, LbService>();
   const pendingLogged = new Map<string, string>();
-  let backoff = 250;
 
   const reconcile = async (k: string) => {
     const svc = services.get(k);
@@ -120,43 +105,33 @@ export async function runLoadBalancerForCluster(opts: LbClusterOptions): Promise
     chain = chain.then(() => reconcile(k)).catch((e: unknown) => opts.log(`${opts.cluster}: ${k}: ${(e as Error).message}`));
   };
 
-  while (!opts.signal.aborted) {
-    try {
-      const list = await listPath<LbService>(opts.clients, '/api/v1/services');
+  await runListWatch<LbService>({
+    cluster: opts.cluster,
+    clients: opts.clients,
+    path: '/api/v1/services',
+    signal: opts.signal,
+    log: opts.log,
+    ...(opts.sleep ? { sleep: opts.sleep } : {}),
+    ...(opts.maxBackoffMs !== undefined ? { maxBackoffMs: opts.maxBackoffMs } : {}),
+    onList: async (items) => {
       services.clear();
-      for (const s of list.items) services.set(key(s), s);
+      for (const s of items) services.set(key(s), s);
       for (const s of [...services.values()].sort(byAge)) enqueue(key(s));
       await chain;
       opts.log(`${opts.cluster}: watching Services (pool ${opts.pool})`);
-      backoff = 250;
-      let rv = list.resourceVersion;
-      while (!opts.signal.aborted) {
-        rv = await watchPath<LbService>(
-          opts.clients,
-          '/api/v1/services',
-          rv,
-          (ev: WatchEvent<LbService>) => {
-            if (ev.type === 'BOOKMARK') return;
-            const k = key(ev.object);
-            if (ev.type === 'DELETED') {
-              services.delete(k);
-              pendingLogged.delete(k);
-              // A freed address may be what a pending Service was waiting for.
-              for (const other of [...services.values()].sort(byAge)) if (pendingLogged.has(key(other))) enqueue(key(other));
-              return;
-            }
-            services.set(k, ev.object);
-            enqueue(k);
-          },
-          opts.signal,
-        );
+    },
+    onEvent: (ev: WatchEvent<LbService>) => {
+      if (ev.type === 'BOOKMARK') return;
+      const k = key(ev.object);
+      if (ev.type === 'DELETED') {
+        services.delete(k);
+        pendingLogged.delete(k);
+        // A freed address may be what a pending Service was waiting for.
+        for (const other of [...services.values()].sort(byAge)) if (pendingLogged.has(key(other))) enqueue(key(other));
+        return;
       }
-    } catch (e) {
-      if (opts.signal.aborted) break;
-      const reason = e instanceof KubeError ? `${e.reason}: ${e.message}` : (e as Error).message;
-      opts.log(`${opts.cluster}: re-listing in ${backoff} ms after ${reason}`);
-      await sleep(backoff);
-      backoff = Math.min(maxBackoff, backoff * 2);
-    }
-  }
+      services.set(k, ev.object);
+      enqueue(k);
+    },
+  });
 }

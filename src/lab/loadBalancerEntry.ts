@@ -8,15 +8,18 @@ import { LAB_ERROR_CODES, LabError } from './errors.js';
  * this module runs from its TypeScript source (tests), the compiled copy in dist/ is used, so
  * a detached process never depends on a TypeScript loader.
  */
-export function loadBalancerEntry(moduleUrl: string = import.meta.url): string {
+export function loadBalancerEntry(moduleUrl: string = import.meta.url, file = 'loadBalancerMain.js', what = 'the lab load balancer (stands in for MetalLB)'): string {
   const here = dirname(fileURLToPath(moduleUrl));
-  const candidate = moduleUrl.endsWith('.ts') ? resolve(here, '..', '..', 'dist', 'lab', 'loadBalancerMain.js') : join(here, 'loadBalancerMain.js');
+  const candidate = moduleUrl.endsWith('.ts') ? resolve(here, '..', '..', 'dist', 'lab', file) : join(here, file);
   if (!existsSync(candidate)) {
     throw new LabError(
       LAB_ERROR_CODES.loadBalancerMissing,
-      `the lab load balancer (stands in for MetalLB) is not compiled: ${candidate} is missing`,
+      `${what} is not compiled: ${candidate} is missing`,
       'run `npm run build` first',
     );
   }
   return candidate;
 }
+
+/** The compiled entry of the lab pod runner (podRunnerMain.ts), found the same way. */
+export const podRunnerEntry = (moduleUrl: string = import.meta.url): string => loadBalancerEntry(moduleUrl, 'podRunnerMain.js', 'the lab pod runner');

@@ -34,6 +34,8 @@ export interface LabClusterPlan {
   apiServer: string;
   /** True when the mesh file had no apiServer and the lab chose one. */
   assigned: boolean;
+  /** The mesh network (empty for the default one): clusters of one network share a bridge in the pod network. */
+  network: string;
   podCIDR: string;
   serviceCIDR: string;
   /** The `kubernetes` Service's ClusterIP, which the serving certificate must name. */
@@ -140,6 +142,7 @@ export function planLab(mesh: MeshFile): LabPlan {
       port,
       apiServer: `https://${address.ip}:${port}`,
       assigned,
+      network: c.network ?? '',
       podCIDR: firstIPv4(c.podCIDRs, 'pod', c.name),
       serviceCIDR,
       kubernetesServiceIP,

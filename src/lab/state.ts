@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { LAB_ERROR_CODES, LabError } from './errors.js';
 import type { LabClusterPlan, LabPlan } from './plan.js';
 
-export type LabComponent = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'load-balancer';
+export type LabComponent = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'load-balancer' | 'pod-runner';
 
 /** One process the lab started; `binary` guards against killing a recycled pid. */
 export interface RecordedProcess {
@@ -28,6 +28,8 @@ export interface LabStateFile {
   kubeconfig: string;
   etcdDataDir: string;
   markers: string[];
+  /** The lab's pod network (podNetwork.ts), when this machine allows one (root and iproute2). */
+  podNetwork?: { prefix: string; fabric: string };
   processes: RecordedProcess[];
   updatedAt: string;
 }

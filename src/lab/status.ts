@@ -1,4 +1,4 @@
-import { inspectLab, type ClusterStatus, type ProcessStatus } from './inspect.js';
+import { inspectLab, type ClusterStatus, type LabInspection, type ProcessStatus } from './inspect.js';
 import { labLayout } from './layout.js';
 import { readStateFile } from './state.js';
 import { stateDirOf, type LabTarget } from './target.js';
@@ -13,6 +13,7 @@ export interface LabStatusReport {
   kubeconfig: string | undefined;
   etcd: { address: string; process: ProcessStatus | undefined } | undefined;
   loadBalancer: ProcessStatus | undefined;
+  podNetwork: LabInspection['podNetwork'];
   clusters: ClusterStatus[];
 }
 
@@ -20,7 +21,7 @@ export async function labStatus(opts: LabTarget): Promise<LabStatusReport> {
   const layout = labLayout(stateDirOf(opts));
   const state = readStateFile(layout.stateFile);
   if (!state) {
-    return { stateDir: layout.stateDir, mesh: opts.mesh?.metadata.name, phase: 'absent', healthy: false, problem: 'no lab is running for this mesh', kubeconfig: undefined, etcd: undefined, loadBalancer: undefined, clusters: [] };
+    return { stateDir: layout.stateDir, mesh: opts.mesh?.metadata.name, phase: 'absent', healthy: false, problem: 'no lab is running for this mesh', kubeconfig: undefined, etcd: undefined, loadBalancer: undefined, podNetwork: undefined, clusters: [] };
   }
   const seen = await inspectLab(state);
   return {
@@ -32,6 +33,7 @@ export async function labStatus(opts: LabTarget): Promise<LabStatusReport> {
     kubeconfig: state.kubeconfig,
     etcd: { address: `http://${state.etcd.ip}:${state.etcd.clientPort}`, process: seen.etcd },
     loadBalancer: seen.loadBalancer,
+    podNetwork: seen.podNetwork,
     clusters: seen.clusters,
   };
 }

@@ -14,7 +14,9 @@ import {
 import { clusterSettled, inspectLab } from './inspect.js';
 import { renderComponentKubeconfig, writeLabKubeconfig } from './kubeconfig.js';
 import { defaultLabStateDir, labLayout, type LabLayout } from './layout.js';
-import { loadBalancerEntry } from './loadBalancerEntry.js';
+import { loadBalancerEntry, podRunnerEntry } from './loadBalancerEntry.js';
+import { createPodNetwork, podNetworkPossible, removeLabNetns } from './netns.js';
+import { podNetworkPlan, podNetworkPrefix } from './podNetwork.js';
 import { fillApiServersInFile } from './meshFile.js';
 import { labNodeManifest, labNodeStatus } from './nodes.js';
 import { ensureClusterPki, type ClusterPki, type LabClientName } from './pki.js';
@@ -92,6 +94,9 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
 
   const binaries = await ensureLabBinaries({ parts: ['etcd', 'kwok', 'kube'], ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   const lbEntry = loadBalancerEntry();
+  // The pod network needs root and iproute2; without them pods stay data only, as before.
+  const podNet = podNetworkPossible() ? podNetworkPlan(layout.stateDir, plan.clusters) : undefined;
+  const runnerEntry = podNet ? podRunnerEntry() : undefined;
 
   const previous = readStateFile(layout.stateFile);
   if (previous && previous.fingerprint === plan.fingerprint && previous.phase === 'up') {
@@ -106,6 +111,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   }
   const { stopped } = await stopLabProcesses(layout, previous, labProgramPaths(binaries));
   if (stopped > 0) progress(`stopped ${stopped} leftover process(es) of this lab`);
+  const leftNetns = removeLabNetns(podNetworkPrefix(layout.stateDir));
+  if (leftNetns > 0) progress(`removed ${leftNetns} leftover network namespace(s) of this lab`);
   if (previous && previous.fingerprint !== plan.fingerprint) {
     progress(`lab ${plan.mesh}: addresses, ranges or versions changed; starting from empty state`);
     await rm(layout.stateDir, { recursive: true, force: true });
@@ -204,6 +211,15 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
   const lb = start(loadBalancerSpec(process.execPath, lbEntry, layout.stateDir));
   progress(`lab load balancer (stands in for MetalLB) started (pid ${lb.pid})`);
   for (const c of plan.clusters.filter((x) => x.loadBalancerPoolPicked)) progress(`${c.name}: no loadBalancerPool in the mesh file; the lab load balancer hands out ${c.loadBalancerPool}`);
+  if (podNet && runnerEntry) {
+    state.podNetwork = { prefix: podNet.prefix, fabric: podNet.fabric };
+    writeStateFile(layout.stateFile, state);
+    createPodNetwork(podNet);
+    const runner = start(loadBalancerSpec(process.execPath, runnerEntry, layout.stateDir, 'pod-runner'));
+    progress(`pod network up (namespaces ${podNet.prefix}*); lab pod runner started (pid ${runner.pid})`);
+  } else {
+    progress('no pod network: it needs root and iproute2 (`ip netns`); every pod stays data only');
+  }
 
   await Promise.all(
     plan.clusters.map((c, i) =>

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ensureLabBinaries, labDown, labStatus, labUp, LOAD_BALANCER_NAME, type LabStatusReport } from '../../lab/index.js';
+import { ensureLabBinaries, labDown, labRoutes, labStatus, labUp, LOAD_BALANCER_NAME, type LabStatusReport } from '../../lab/index.js';
 import { CommandExit, EXIT } from '../exit.js';
 import { fileOption, outputOption } from '../flags.js';
 import type { Io } from '../io.js';
@@ -11,6 +11,10 @@ function statusText(r: LabStatusReport): string {
   const lines = [`Lab ${r.mesh ?? ''}: ${r.healthy ? 'healthy' : `NOT healthy${r.problem ? ` (${r.problem})` : ''}`}`, `  kubeconfig ${r.kubeconfig ?? '-'}`];
   if (r.etcd) lines.push(`  etcd ${r.etcd.address}  ${r.etcd.process ? `pid ${r.etcd.process.pid} ${r.etcd.process.alive ? 'running' : 'DEAD'}` : 'not started'}`);
   if (r.loadBalancer) lines.push(`  ${LOAD_BALANCER_NAME}  pid ${r.loadBalancer.pid} ${r.loadBalancer.alive ? 'running' : 'DEAD'}`);
+  if (r.podNetwork) {
+    const runner = r.podNetwork.runner ? `pid ${r.podNetwork.runner.pid} ${r.podNetwork.runner.alive ? 'running' : 'DEAD'}` : 'not started';
+    lines.push(`  pod network: network namespaces ${r.podNetwork.prefix}* (${r.podNetwork.namespaces})${r.podNetwork.fabric ? '' : ' FABRIC MISSING'}  pod runner ${runner}`);
+  } else lines.push('  pod network: none (needs root and iproute2); pods are data only');
   for (const c of r.clusters) {
     lines.push(`  ${c.name} (context ${c.context}) ${c.apiServer}  ${c.healthy ? 'healthy' : 'NOT healthy'}${c.readyDetail && !c.ready ? `: ${c.readyDetail}` : ''}`);
     lines.push(`    pods ${c.podCIDR}  services ${c.serviceCIDR}  load balancer pool ${c.loadBalancerPool}${c.loadBalancerPoolPicked ? ' (picked by the lab)' : ''}  nodes ready ${c.nodesReady}/${c.nodesWanted}`);
@@ -50,7 +54,7 @@ export function registerLabCommands(program: Command, io: Io): void {
           `  meshfed apply -f ${o.file}          # install the mesh into the lab`,
           `  meshfed lab status -f ${o.file}`,
           `  meshfed lab down -f ${o.file}       # stop it and remove its state`,
-          'The lab runs real control planes with simulated nodes and pods: there is no data plane.',
+          'The lab runs real control planes with simulated nodes and pods: no container runs (see `lab status` for its pod network).',
           '',
         ].join('\n'),
       );
@@ -70,6 +74,20 @@ export function registerLabCommands(program: Command, io: Io): void {
       const r = await labStatus({ mesh, meshPath: path });
       io.out(o.output === 'json' ? JSON.stringify(r, null, 2) + '\n' : statusText(r));
       if (r.phase !== 'absent' && !r.healthy) throw new CommandExit(EXIT.partial);
+    });
+  lab
+    .command('routes')
+    .description("run the rendered out/<cluster>/90-routes.sh inside each cluster's node namespace of the lab's pod network (or --remove them)")
+    .option('-f, --file <mesh.yaml>', 'the mesh file', 'mesh.yaml')
+    .option('-d, --dir <dir>', 'the folder `meshfed render -o` wrote', 'out')
+    .option('--remove', 'take the routes away again')
+    .action(async (o: { file: string; dir: string; remove?: boolean }) => {
+      const { mesh, path } = await loadMesh(o.file, io);
+      const results = labRoutes({ mesh, meshPath: path, renderDir: o.dir, ...(o.remove ? { remove: true } : {}) });
+      for (const r of results) {
+        io.out(`${r.cluster}: ${r.script ? `${o.remove ? 'removed the routes of' : 'ran'} ${r.script}` : 'no 90-routes.sh'}\n`);
+        for (const line of r.routes) io.out(`  ${line.trim()}\n`);
+      }
     });
   lab
     .command('down')

@@ -1,0 +1,82 @@
+/**
+ * The lab's stand-in for a kubelet, for the pods the lab really runs (images.ts): it follows
+ * a cluster's Pods and gives each such pod a network namespace holding its kwok pod IP,
+ * removing it when the pod goes. Every other pod stays a kwok fake.
+ */
+import type { KubeClients, WatchEvent } from '../kube/index.js';
+import { labWorkloadOf, runnablePodIP, type PodLike } from './images.js';
+import { runListWatch } from './listWatch.js';
+import type { ClusterNode } from './podNetwork.js';
+
+export interface PodNetworkOps {
+  attach(node: ClusterNode, ip: string): string;
+  detach(node: ClusterNode, ip: string): void;
+}
+
+export interface PodRunnerOptions {
+  node: ClusterNode;
+  clients: KubeClients;
+  signal: AbortSignal;
+  log: (line: string) => void;
+  ops: PodNetworkOps;
+}
+
+const keyOf = (p: PodLike) => `${p.metadata.namespace}/${p.metadata.name}`;
+
+/** Decides, for one pod event, which IP to attach or detach; pure over the `held` map (key → IP). */
+export function podNetworkChange(held: ReadonlyMap<string, string>, pod: PodLike, deleted: boolean): { detach?: string; attach?: string } {
+  const k = keyOf(pod);
+  const had = held.get(k);
+  const want = !deleted && labWorkloadOf(pod) ? runnablePodIP(pod) : undefined;
+  if (had === want) return {};
+  return { ...(had ? { detach: had } : {}), ...(want ? { attach: want } : {}) };
+}
+
+export async function runPodRunnerForCluster(opts: PodRunnerOptions): Promise<void> {
+  const held = new Map<string, string>();
+  const apply = (pod: PodLike, deleted: boolean) => {
+    const k = keyOf(pod);
+    const change = podNetworkChange(held, pod, deleted);
+    try {
+      if (change.detach) {
+        opts.ops.detach(opts.node, change.detach);
+        held.delete(k);
+        opts.log(`${opts.node.name}: ${k}: namespace for ${change.detach} removed`);
+      }
+      if (change.attach) {
+        // kwok may hand a new pod an IP another pod still holds (seen after kwok restarts).
+        const clash = [...held.entries()].find(([other, ip]) => ip === change.attach && other !== k);
+        if (clash) {
+          opts.log(`${opts.node.name}: ${k}: pod IP ${change.attach} is already held by ${clash[0]}; not attached`);
+          return;
+        }
+        const netns = opts.ops.attach(opts.node, change.attach);
+        held.set(k, change.attach);
+        opts.log(`${opts.node.name}: ${k}: ${change.attach} in network namespace ${netns}`);
+      }
+    } catch (e) {
+      opts.log(`${opts.node.name}: ${k}: ${(e as Error).message}`);
+    }
+  };
+  await runListWatch<PodLike>({
+    cluster: opts.node.name,
+    clients: opts.clients,
+    path: '/api/v1/pods',
+    signal: opts.signal,
+    log: opts.log,
+    onList: async (items) => {
+      const listed = new Set(items.map(keyOf));
+      for (const [k, ip] of [...held]) {
+        if (listed.has(k)) continue;
+        opts.ops.detach(opts.node, ip);
+        held.delete(k);
+      }
+      for (const p of items) apply(p, false);
+      opts.log(`${opts.node.name}: watching Pods`);
+    },
+    onEvent: (ev: WatchEvent<PodLike>) => {
+      if (ev.type === 'BOOKMARK') return;
+      apply(ev.object, ev.type === 'DELETED');
+    },
+  });
+}
