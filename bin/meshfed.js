@@ -17,7 +17,11 @@ if (!existsSync(entry)) {
 } else {
   try {
     const { main } = await import(entry.href);
-    process.exitCode = await main(process.argv.slice(2));
+    const code = await main(process.argv.slice(2));
+    process.exitCode = code;
+    // The command is done: a socket some server holds open (a request it never answers)
+    // must not keep the process alive. Unref'd, so a clean exit is not delayed by it.
+    setTimeout(() => process.exit(code), 1_000).unref();
   } catch (e) {
     if (e && e.code === 'ERR_MODULE_NOT_FOUND') setupError(`meshfed's code or a dependency is missing (${e.message.split('\n')[0]})`, `run \`npm ci\` in ${root}, which installs the dependencies and builds dist/`);
     else throw e;

@@ -31,7 +31,8 @@ export const withKind = (o: KubeObject, k: { apiVersion: string; kind: string })
 
 /** How a watcher reaches the API; the default is src/kube's listPath/watchPath. Tests inject a fake. */
 export interface WatchSource {
-  list(path: string): Promise<ListResult<KubeObject>>;
+  /** `signal` ends the request (its socket too) when the watcher stops. */
+  list(path: string, signal?: AbortSignal): Promise<ListResult<KubeObject>>;
   /** `timeoutSeconds` asks the server to end the watch by then, as client-go's reflector does. */
   watch(path: string, resourceVersion: string, onEvent: (event: WatchEvent<KubeObject>) => void, signal: AbortSignal, opts?: { timeoutSeconds?: number }): Promise<string>;
   /** Resolves when the API server answers at all (any status); rejects when it cannot be reached. */
@@ -39,7 +40,7 @@ export interface WatchSource {
 }
 
 export const kubeWatchSource = (clients: KubeClients): WatchSource => ({
-  list: (path) => listPath<KubeObject>(clients, path),
+  list: (path, signal) => listPath<KubeObject>(clients, path, signal),
   watch: (path, rv, onEvent, signal, opts) => watchPath<KubeObject>(clients, path, rv, onEvent, signal, opts),
   probe: (timeoutMs) => pingApiServer(clients, timeoutMs),
 });
@@ -98,7 +99,7 @@ export const realSleep: Sleep = (ms, signal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-/** A list cannot be cancelled; stop() must not wait for one to time out (15 s). */
+/** stop() must not wait for a list to time out (15 s), whether or not the source ends it on abort. */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
   if (signal.aborted) return Promise.resolve(undefined);
   return new Promise<T | undefined>((resolve, reject) => {
@@ -209,7 +210,7 @@ export class ClusterWatcher {
     let backoff = initial;
     while (!signal.aborted) {
       try {
-        const list = await untilAborted(this.#source.list(path), signal);
+        const list = await untilAborted(this.#source.list(path, signal), signal);
         if (!list) return;
         this.#objects.set(resource, new Map(list.items.map((o) => [keyOf(o), slim(withKind(o, KINDS[resource]))])));
         this.#arrays.delete(resource);

@@ -204,7 +204,7 @@ export class Supervisor {
     let backoff = initial;
     while (!signal.aborted) {
       try {
-        const list = await untilAborted(source.list(path), signal);
+        const list = await untilAborted(source.list(path, signal), signal);
         if (!list) return;
         this.#secrets.clear();
         for (const s of list.items) this.#secrets.set(s.metadata.name, withKind(s, KINDS.secrets));

@@ -11,9 +11,10 @@ export interface RawResponse {
  * A plain GET with the context's credentials. client-node's own health helper hides the
  * socket error (refused vs. timed out), which is exactly what callers need to tell apart.
  */
-export async function rawGet(clients: KubeClients, path: string, opts: { timeoutMs?: number } = {}): Promise<RawResponse> {
+export async function rawGet(clients: KubeClients, path: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<RawResponse> {
   const url = new URL(path, clients.server);
-  const options: RequestOptions = { method: 'GET', timeout: opts.timeoutMs ?? 5_000 };
+  // `timeout` is the socket's idle time; `signal` (node:https destroys the request on abort) ends it at once.
+  const options: RequestOptions = { method: 'GET', timeout: opts.timeoutMs ?? 5_000, ...(opts.signal ? { signal: opts.signal } : {}) };
   try {
     await clients.config.applyToHTTPSOptions(options);
     return await new Promise<RawResponse>((resolve, reject) => {

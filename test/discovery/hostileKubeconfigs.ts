@@ -4,12 +4,7 @@
  * it as a bearer token to `server`, had the check let it through (each did once, issue 10).
  * Shared by the unit test of the check and the lab test that runs discovery on them.
  */
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { startTlsServer } from '../kube/tlsServer.js';
 
 export interface HostileTarget {
   server: string;
@@ -80,21 +75,10 @@ export interface RecordingServer {
 }
 
 export async function startRecordingServer(ip: string, dir: string): Promise<RecordingServer> {
-  const key = join(dir, 'evil.key');
-  const cert = join(dir, 'evil.crt');
-  await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=evil', '-addext', `subjectAltName=IP:${ip}`, '-keyout', key, '-out', cert]);
-  const pem = await readFile(cert, 'utf8');
   const authorizations: string[] = [];
-  const server = createServer({ key: await readFile(key), cert: pem }, (req, res) => {
+  const tls = await startTlsServer(ip, dir, (req, res) => {
     authorizations.push(req.headers.authorization ?? '(none)');
     res.writeHead(403, { 'content-type': 'application/json' }).end('{"kind":"Status","status":"Failure","reason":"Forbidden","code":403}');
   });
-  await new Promise<void>((resolve) => server.listen(0, ip, resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://${ip}:${port}`,
-    caData: Buffer.from(pem).toString('base64'),
-    authorizations,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
+  return { url: tls.url, caData: tls.caData, authorizations, close: tls.close };
 }

@@ -79,14 +79,33 @@ export function formatDiscovery(report: ReturnType<typeof discoveryReport>): str
 export async function discoverCommand(flags: DiscoverFlags, io: Io): Promise<void> {
   const loaded = await loadMesh(flags.file, io);
   const kubeconfig = resolveKubeconfig(flags.kubeconfig, loaded);
-  const supervisor = new Supervisor({ members: membersOf(loaded, flags.from, kubeconfig), syncTimeoutMs: flags.timeout * 1000 }).start();
+  const ms = flags.timeout * 1000;
+  const supervisor = new Supervisor({ members: membersOf(loaded, flags.from, kubeconfig), syncTimeoutMs: ms }).start();
   try {
-    await supervisor.settled();
+    // --timeout is a hard deadline: a cluster added late by a secret has its own sync deadline,
+    // which may end after ours; it is then reported as it is (syncing).
+    await within(supervisor.settled(), ms);
     const clusters = supervisor.clusters();
     const report = discoveryReport(clusters, supervisor.registry(), supervisor.secretProblems(), flags.network);
     io.out(flags.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatDiscovery(report));
     if (clusters.some((c) => c.state !== 'synced') || report.secrets.watchError) throw new CommandExit(EXIT.unreachable);
   } finally {
-    await supervisor.stop();
+    // Stopping aborts every request; a server cannot hold us past a short grace.
+    await within(supervisor.stop(), STOP_GRACE_MS);
+  }
+}
+
+const STOP_GRACE_MS = 1_000;
+
+/** Waits for `work`, or `ms`, whichever is first. */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
