@@ -2,6 +2,8 @@ import type { Plan } from './types.js';
 
 /** Beyond this many clusters the secret matrix becomes one line per primary. */
 const MATRIX_MAX_CLUSTERS = 16;
+/** Beyond this many routes or steps the summary counts them instead of listing each. */
+const LIST_MAX = 1000;
 
 function table(rows: string[][]): string[] {
   // A loop, not Math.max(...column): a spread of thousands of rows overflows the stack.
@@ -55,13 +57,25 @@ export function summarizePlan(plan: Plan): string {
   if (plan.routes.length > 0) {
     out.push('');
     out.push('Flat-network routes (rendered as routes.sh per cluster, run by the operator)');
-    for (const r of plan.routes) out.push(`  on ${r.on}: ip route add ${r.destination} via ${r.via ?? `<node address of ${r.owner}>`}`);
+    if (plan.routes.length <= LIST_MAX) {
+      for (const r of plan.routes) out.push(`  on ${r.on}: ip route add ${r.destination} via ${r.via ?? `<node address of ${r.owner}>`}`);
+    } else {
+      out.push(`  ${plan.routes.length} routes on ${new Set(plan.routes.map((r) => r.on)).size} clusters: see each cluster's 90-routes.sh, or meshfed plan -o json`);
+    }
   }
   out.push('');
   out.push(`Steps (${plan.steps.length}; each starts when the steps it needs are done)`);
-  plan.steps.forEach((s, i) => {
-    const needs = s.needs.length ? `  ← ${s.needs.join(', ')}` : '';
-    out.push(`  ${String(i + 1).padStart(3)}. ${s.id}${s.manual ? ' (manual)' : ''}: ${s.description}${needs}`);
-  });
+  if (plan.steps.length <= LIST_MAX) {
+    plan.steps.forEach((s, i) => {
+      const needs = s.needs.length ? `  ← ${s.needs.join(', ')}` : '';
+      out.push(`  ${String(i + 1).padStart(3)}. ${s.id}${s.manual ? ' (manual)' : ''}: ${s.description}${needs}`);
+    });
+  } else {
+    // Hundreds of thousands of lines are for tools, not people: counts by kind, in apply order.
+    const byKind = new Map<string, number>();
+    for (const s of plan.steps) byKind.set(s.kind, (byKind.get(s.kind) ?? 0) + 1);
+    for (const [kind, n] of byKind) out.push(`  ${kind}: ${n}`);
+    out.push('  the full list, with what each step needs: meshfed plan -o json');
+  }
   return out.join('\n') + '\n';
 }

@@ -48,19 +48,23 @@ const VALUE_TOKENS = new Set(['scalar', 'single-quoted-scalar', 'double-quoted-s
 const CONTROL_TOKENS = new Set([CST.DOCUMENT, CST.FLOW_END, CST.SCALAR]);
 
 /**
- * Counts values with the lexer alone (no tree is built), stopping at the limit: the parser and
- * composer cost microseconds and hundreds of bytes per value, so they only see files within it.
+ * Lexes once, counting values, and feeds the parser token by token until the count passes the
+ * limit: the parser and composer cost microseconds and hundreds of bytes per value, so they
+ * only ever see files within it. Returns the syntax tree, or the offset of the value past the limit.
  */
-function tooManyValues(text: string): number | undefined {
+function parseBounded(text: string, onNewLine: (offset: number) => void): { tokens: CST.Token[] } | { crowded: number } {
+  const parser = new Parser(onNewLine);
+  onNewLine(0);
+  const tokens: CST.Token[] = [];
   let count = 0;
   let offset = 0;
-  for (const token of new Lexer().lex(text)) {
-    if (token === CST.SCALAR || VALUE_TOKENS.has(CST.tokenType(token) ?? '')) {
-      if (++count > MESH_FILE_LIMITS.values) return offset;
-    }
-    if (!CONTROL_TOKENS.has(token)) offset += token.length;
+  for (const lexeme of new Lexer().lex(text)) {
+    if (VALUE_TOKENS.has(CST.tokenType(lexeme) ?? '') && ++count > MESH_FILE_LIMITS.values) return { crowded: offset };
+    for (const t of parser.next(lexeme)) tokens.push(t);
+    if (!CONTROL_TOKENS.has(lexeme)) offset += lexeme.length;
   }
-  return undefined;
+  for (const t of parser.end()) tokens.push(t);
+  return { tokens };
 }
 
 /** Offset of the first collection nested deeper than the limit, walking the syntax tree without recursion. */
@@ -124,6 +128,10 @@ function treeProblems(root: Node, pos: (offset: number) => SourcePosition): Synt
       }
       continue;
     }
+    if (isScalar(node) && !isPlainData(node.value))
+      problems.push({ code: 'MF2003', message: `the tag ${node.tag ?? ''} makes a value that is not text, a number, true/false or null`, hint: 'remove the tag: a mesh file holds plain YAML data', position: at(node) });
+    if ((isMap(node) || isSeq(node)) && node.tag !== undefined && !PLAIN_COLLECTION_TAGS.has(node.tag))
+      problems.push({ code: 'MF2003', message: `the tag ${node.tag} makes a collection that is not a plain mapping or list`, hint: 'remove the tag: a mesh file holds plain YAML data', position: at(node) });
     const anchor = (node as { anchor?: string }).anchor;
     if (anchor) {
       // The library looks an alias up among all anchors: both count.
@@ -137,10 +145,12 @@ function treeProblems(root: Node, pos: (offset: number) => SourcePosition): Synt
     if (isMap(node)) {
       const keys = new Set<string>();
       for (const p of node.items) {
-        if (isScalar(p.key)) {
+        if (isScalar(p.key) && isPlainData(p.key.value)) {
           const k = String(p.key.value);
           if (keys.has(k)) problems.push({ code: 'MF1001', message: 'Map keys must be unique', hint: SYNTAX_HINT, position: at(p.key) });
           keys.add(k);
+        } else if (p.key !== null && !isAlias(p.key)) {
+          problems.push({ code: 'MF1001', message: 'a mapping key must be a plain value, not a mapping, list or tagged value', hint: 'write the key as text', position: at(p.key as Node) });
         }
         if (p.key) children.push(p.key as Node);
         if (p.value) children.push(p.value as Node);
@@ -153,6 +163,10 @@ function treeProblems(root: Node, pos: (offset: number) => SourcePosition): Synt
   }
   return problems;
 }
+
+/** What JSON can hold: binary, dates, sets and ordered maps (explicit YAML tags) are not mesh data. */
+const isPlainData = (v: unknown): boolean => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+const PLAIN_COLLECTION_TAGS = new Set(['tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq']);
 
 const tooManyAliases = (position: SourcePosition): SyntaxProblem => ({
   code: 'MF1007',
@@ -170,22 +184,24 @@ export function parseSource(text: string, file: string): { doc?: SourceDocument;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MESH_FILE_LIMITS.bytes)
     return { problems: [{ code: 'MF1004', message: `the file is ${bytes} bytes; a mesh file may be at most ${MESH_FILE_LIMITS.bytes} bytes (1 MiB)`, hint: 'a mesh file describes clusters, not data: move large values out of it', position: { line: 1, column: 1 } }] };
-  const crowded = tooManyValues(text);
-  if (crowded !== undefined) {
-    // The lexer pass built no line table; count the lines up to the offending value.
-    lineCounter.addNewLine(0);
-    for (let i = text.indexOf('\n'); i !== -1 && i < crowded; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
-    return { problems: [{ code: 'MF1005', message: `the file holds more than ${MESH_FILE_LIMITS.values} values (keys, items and scalars)`, hint: 'a mesh file describes clusters, not data: move large values out of it', position: pos(crowded) }] };
-  }
-  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const parsed = parseBounded(text, lineCounter.addNewLine);
+  if ('crowded' in parsed)
+    return { problems: [{ code: 'MF1005', message: `the file holds more than ${MESH_FILE_LIMITS.values} values (keys, items and scalars)`, hint: 'a mesh file describes clusters, not data: move large values out of it', position: pos(parsed.crowded) }] };
+  const { tokens } = parsed;
   const deep = tooDeep(tokens);
   if (deep !== undefined)
     return { problems: [{ code: 'MF1006', message: `values are nested more than ${MESH_FILE_LIMITS.depth} levels deep here`, hint: 'flatten this value: no setting of a mesh needs that much nesting', position: pos(deep) }] };
   // Duplicate keys are checked below, in one pass: the library's own check is quadratic.
-  const list: Document.Parsed[] = Array.from(new Composer({ uniqueKeys: false }).compose(tokens));
+  // logLevel 'error': what the library would only warn about (keys it stringifies, unknown tags)
+  // is refused below with a position instead of printed.
+  const list: Document.Parsed[] = Array.from(new Composer({ uniqueKeys: false, logLevel: 'error' }).compose(tokens));
   const problems: SyntaxProblem[] = [];
   for (const d of list) {
     for (const e of d.errors) problems.push({ code: 'MF1001', message: e.message.split('\n')[0] ?? e.message, hint: SYNTAX_HINT, position: pos(e.pos[0]) });
+    // YAML 1.1 reads 010 as 8 and `yes` as true: a mesh file means what YAML 1.2 says.
+    const version = d.directives?.yaml.explicit ? d.directives.yaml.version : undefined;
+    if (version !== undefined && version !== '1.2')
+      problems.push({ code: 'MF1001', message: `%YAML ${version}: meshfed reads YAML 1.2 only`, hint: 'remove the %YAML directive', position: pos(d.range[0]) });
   }
   if (problems.length > 0) return { problems };
   // A bare `---` (e.g. a trailing separator) parses as a document holding an empty scalar:

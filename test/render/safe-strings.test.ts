@@ -63,4 +63,17 @@ describe('the plan summary of a large mesh', () => {
     expect(text).toContain('  c2: watches 39 of the 39 other clusters\n');
     expect(text).not.toContain('c3: watches');
   });
+
+  it('counts steps and routes by kind once they pass 1,000, instead of a line each', () => {
+    // 10 primaries, 190 remotes on one flat network: 1,990 remote secrets, 200 × 199 × 1 routes.
+    const clusters = Array.from({ length: 200 }, (_, i) => `    - {name: c${i}, controlPlane: ${i < 10 ? 'self' : `c${i % 10}`}, podCIDRs: [10.0.${i}.0/24]}`).join('\n');
+    const v = validateMeshText(`apiVersion: meshfed.io/v1alpha1\nkind: Mesh\nmetadata: {name: m}\nspec:\n  lab: {}\n  clusters:\n${clusters}\n`, 'big.yaml');
+    expect(v.ok, JSON.stringify(v.diagnostics.slice(0, 3))).toBe(true);
+    const plan = planMesh(v.mesh!);
+    const text = summarizePlan(plan);
+    expect(text).toContain(`Steps (${plan.steps.length}; each starts when the steps it needs are done)\n  namespace: 200\n`);
+    expect(text).toContain(`  remote-secret: 1990\n`);
+    expect(text).toContain(`  39800 routes on 200 clusters`);
+    expect(text.split('\n').length).toBeLessThan(600);
+  });
 });
