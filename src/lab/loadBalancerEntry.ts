@@ -23,3 +23,6 @@ export function loadBalancerEntry(moduleUrl: string = import.meta.url, file = 'l
 
 /** The compiled entry of the lab pod runner (podRunnerMain.ts), found the same way. */
 export const podRunnerEntry = (moduleUrl: string = import.meta.url): string => loadBalancerEntry(moduleUrl, 'podRunnerMain.js', 'the lab pod runner');
+
+/** The compiled pod side of the lab's API bridge (apiBridgeMain.ts). */
+export const apiBridgeEntry = (moduleUrl: string = import.meta.url): string => loadBalancerEntry(moduleUrl, 'apiBridgeMain.js', "the lab's API bridge");

@@ -3,6 +3,7 @@ import { LAB_ERROR_CODES, LabError } from '../../src/lab/index.js';
 import { imageRepository, labWorkloadOf, runnablePodIP, type PodLike } from '../../src/lab/images.js';
 import { fabricCommands, podCommands, podLinkName, podNetnsName, podNetworkPlan, podNetworkPrefix, routesScriptEnv } from '../../src/lab/podNetwork.js';
 import { podNetworkChange } from '../../src/lab/podRunner.js';
+import { apiBridgeSocket, bridgeArg, parseBridgeArgs } from '../../src/lab/apiBridge.js';
 import { routesScriptDestinations } from '../../src/lab/routes.js';
 
 const clusters = [
@@ -105,5 +106,17 @@ describe('which pods the lab runs', () => {
     expect(podNetworkChange(held, pod('istio/app', { ip: '10.10.0.5' }), true)).toEqual({ detach: '10.10.0.5' });
     expect(podNetworkChange(new Map(), pod('registry.example/web:1', { ip: '10.10.0.7' }), false)).toEqual({});
     expect(runnablePodIP(pod('istio/app', { ip: '10.10.0.5', phase: 'Succeeded' }))).toBeUndefined();
+  });
+});
+
+describe("the lab's API bridge", () => {
+  it('keeps its unix socket paths short and lab-specific, and round-trips its arguments', () => {
+    const long = `/work/${'deep/'.repeat(30)}.meshfed/lab/m`;
+    const sock = apiBridgeSocket('/dev/shm/meshfed-lab-0123456789ab', long, 2);
+    expect(sock).toMatch(/^\/dev\/shm\/meshfed-lab-0123456789ab\/mfl[0-9a-f]{6}-api-2\.sock$/);
+    expect(Buffer.byteLength(sock)).toBeLessThan(108);
+    expect(apiBridgeSocket('/x', '/other/lab', 2)).not.toBe(apiBridgeSocket('/x', long, 2));
+    const targets = [{ host: '127.0.21.1', port: 6443, socket: sock }, { host: '127.0.21.2', port: 6443, socket: '/s/b.sock' }];
+    expect(parseBridgeArgs(['--state-dir=/x', ...targets.map(bridgeArg)])).toEqual(targets);
   });
 });

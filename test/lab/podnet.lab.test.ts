@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObject, kubeClients, listObjects, type KubeObject } from '../../src/kube/index.js';
-import { ensureLabBinaries, labDown, labRoutes, labStatus, labUp, type LabState } from '../../src/lab/index.js';
+import { ensureLabBinaries, labDown, labRoutes, labStatus, labUp, type LabBinaries, type LabState } from '../../src/lab/index.js';
 import { listLabNetns } from '../../src/lab/netns.js';
 import { podNetworkPrefix } from '../../src/lab/podNetwork.js';
 import { validateMeshFile, type MeshFile } from '../../src/topology/index.js';
@@ -60,6 +60,7 @@ let dir: string;
 let meshPath: string;
 let mesh: MeshFile;
 let lab: LabState;
+let bin: LabBinaries;
 let hostLinksBefore: string;
 const listeners: ChildProcess[] = [];
 const podIPs = new Map<string, string>();
@@ -93,7 +94,7 @@ const listening = (child: ChildProcess) => new Promise<void>((resolve) => child.
 const netnsOf = (cluster: number, ip: string) => `${podNetworkPrefix(lab.stateDir)}node${cluster}-${ip}`;
 
 beforeAll(async () => {
-  await ensureLabBinaries({ parts: ['etcd', 'kwok', 'kube'] });
+  bin = await ensureLabBinaries({ parts: ['etcd', 'kwok', 'kube'] });
   dir = await mkdtemp(join(tmpdir(), 'meshfed-podnet-'));
   meshPath = join(dir, 'mesh.yaml');
   await writeFile(meshPath, MESH);
@@ -193,6 +194,20 @@ describe('the lab pod network', () => {
       expect(route.status, `fabric has no route to ${outside}`).not.toBe(0);
     }
     for (const outside of ['192.0.2.1', '172.18.0.2']) expect(connectFrom(ns1, outside, 80)).toMatch(/ENETUNREACH|EHOSTUNREACH|TIMEOUT/);
+  });
+
+  it("reaches every lab API server from a lab pod at its usual address, TLS end to end (the lab's API bridge)", async () => {
+    const ns3 = netnsOf(2, podIPs.get('cluster03')!);
+    for (const c of lab.clusters) {
+      const r = await eventually(`kubectl in ${ns3} against ${c.name}`, async () => {
+        const out = spawnSync('ip', ['netns', 'exec', ns3, bin.kubectl, '--kubeconfig', lab.kubeconfig, '--context', c.context, 'get', 'nodes', '-o', 'name'], { encoding: 'utf8', timeout: 20_000 });
+        return out.status === 0 ? out.stdout : undefined;
+      });
+      expect(r.trim().split('\n')).toHaveLength(1);
+    }
+    // The address is the API server's loopback one, inside the pod's own namespace.
+    const listening = spawnSync('ip', ['netns', 'exec', ns3, 'cat', '/proc/net/tcp'], { encoding: 'utf8' }).stdout;
+    expect(listening).toContain(':192B '); // port 6443 in hex, listening in the pod namespace
   });
 
   it('lab down removes every namespace and link, and the runner with them', async () => {
