@@ -40,7 +40,7 @@ export async function runCacerts(ctx: ApplyContext, _step: Step, c: ClusterPlan)
     // root, of another root, a readable key) stops the step with its own code.
     if (isPkiError(e) && e.code !== PKI_ERROR_CODES.bundleMissing) throw e;
     const err = e as { message?: string; hint?: string };
-    throw new ApplyError('MF8003', `no usable intermediate CA for ${c.name} in ${ctx.rootDir}: ${err.message ?? String(e)}`, err.hint ?? 'run `meshfed certs -f mesh.yaml` first', c.name);
+    throw new ApplyError({ code: 'MF8003', message: `no usable intermediate CA for ${c.name} in ${ctx.rootDir}: ${err.message ?? String(e)}`, hint: err.hint ?? 'run `meshfed certs -f mesh.yaml` first', cluster: c.name });
   }
   const secret = cacertsSecret({ caCert: b.caCertPem, caKey: b.caKeyPem, rootCert: b.rootCertPem, certChain: b.certChainPem }) as KubeObject;
   secret.metadata.labels = { ...MANAGED_BY };
@@ -146,7 +146,7 @@ export async function runRemoteSecret(ctx: ApplyContext, step: Step): Promise<St
   const data = (token?.['data'] ?? {}) as Record<string, string>;
   if (!data['token'] || !data['ca.crt']) {
     if (ctx.dryRun) return { changed: true, detail: `would create ${OBJECTS.remoteSecret(watched.name).name} once ${watched.name}'s reader token exists` };
-    throw new ApplyError('MF8006', `${watched.name}: the reader token is not filled in`, 'rerun apply; kube-controller-manager must be running in that cluster', watched.name);
+    throw new ApplyError({ code: 'MF8006', message: `${watched.name}: the reader token is not filled in`, hint: 'rerun apply; kube-controller-manager must be running in that cluster', cluster: watched.name });
   }
   const server = watched.apiServer ?? kw.server;
   const kubeconfig = remoteKubeconfig(watched.name, server, data['ca.crt'], Buffer.from(data['token'], 'base64').toString('utf8'));

@@ -55,10 +55,10 @@ async function runInstaller(tool: 'istioctl' | 'helm', binary: string, args: str
       tool === 'istioctl'
         ? "install istioctl of the mesh's Istio version and put it on PATH, or pass --istioctl <path> (meshfed lab build builds one)"
         : 'install helm 3 and put it on PATH, or pass --helm <path> (meshfed lab build builds one)';
-    throw new ApplyError(code, `cannot run ${tool} (${binary}): ${(e as Error).message}`, hint, where.cluster);
+    throw new ApplyError({ code: code, message: `cannot run ${tool} (${binary}): ${(e as Error).message}`, hint: hint, cluster: where.cluster });
   }
   if (r.code !== 0)
-    throw new ApplyError(code, `${tool} ${args.slice(0, 2).join(' ')} failed in ${where.cluster}:\n${tail(r.stderr || r.stdout)}`, `run it by hand to see everything: ${tool} ${args.join(' ')} ${target.slice(2).join(' ')}`, where.cluster);
+    throw new ApplyError({ code: code, message: `${tool} ${args.slice(0, 2).join(' ')} failed in ${where.cluster}:\n${tail(r.stderr || r.stdout)}`, hint: `run it by hand to see everything: ${tool} ${args.join(' ')} ${target.slice(2).join(' ')}`, cluster: where.cluster });
   return r;
 }
 

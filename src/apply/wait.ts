@@ -12,7 +12,7 @@ export async function waitFor<T>(
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (clock.now() > deadline) throw new ApplyError('MF8002', `${opts.cluster}: gave up waiting for ${typeof opts.what === 'function' ? opts.what() : opts.what} after ${Math.round(opts.timeoutMs / 1000)} s`, opts.hint, opts.cluster, 'timeout');
+    if (clock.now() > deadline) throw new ApplyError({ code: 'MF8002', message: `${opts.cluster}: gave up waiting for ${typeof opts.what === 'function' ? opts.what() : opts.what} after ${Math.round(opts.timeoutMs / 1000)} s`, hint: opts.hint, cluster: opts.cluster, reason: 'timeout' });
     await clock.sleep(delay);
     delay = Math.min(delay * 2, 2000);
   }

@@ -1,4 +1,4 @@
-import type { ErrorCategory } from '../errors/index.js';
+import type { ErrorCategory, MeshfedError } from '../errors/index.js';
 
 /** The one table of exit codes (also in the README). */
 export const EXIT = {
@@ -25,21 +25,10 @@ export const EXIT_OF_CATEGORY: Record<ErrorCategory, ExitCode> = {
 };
 
 /** How the boundary prints an error: code, message, hint; with --verbose the errors it explains. */
-export function formatError(e: UserFacingError, verbose: boolean): string {
+export function formatError(e: MeshfedError, verbose: boolean): string {
   const lines = [`error ${e.code}: ${e.message}`, `  hint: ${e.hint}`];
-  if (verbose) for (let c = (e as { cause?: unknown }).cause, depth = 0; c !== undefined && depth < 5; c = c instanceof Error ? c.cause : undefined, depth++) lines.push(`  cause: ${c instanceof Error ? c.message : String(c)}`);
+  if (verbose) for (let c = e.cause, depth = 0; c !== undefined && depth < 5; c = c instanceof Error ? c.cause : undefined, depth++) lines.push(`  cause: ${c instanceof Error ? c.message : String(c)}`);
   return lines.join('\n') + '\n';
-}
-
-/** A failure the user can act on: a code, what happened, and how to fix it. */
-export interface UserFacingError {
-  code: string;
-  message: string;
-  hint: string;
-}
-
-export function isUserFacingError(e: unknown): e is UserFacingError & Error {
-  return e instanceof Error && typeof (e as Partial<UserFacingError>).code === 'string' && typeof (e as Partial<UserFacingError>).hint === 'string';
 }
 
 /** Raised by commands to end with a given exit code after they have printed their findings. */

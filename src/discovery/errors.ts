@@ -1,4 +1,4 @@
-import { namedCodesOf } from '../errors/index.js';
+import { MeshfedError, namedCodesOf } from '../errors/index.js';
 import { KubeError } from '../kube/index.js';
 
 /**
@@ -8,8 +8,9 @@ import { KubeError } from '../kube/index.js';
  */
 export const DISCOVERY_ERROR_CODES = namedCodesOf('discovery');
 
-export type DiscoveryErrorCause = keyof typeof DISCOVERY_ERROR_CODES;
-export type DiscoveryErrorCode = (typeof DISCOVERY_ERROR_CODES)[DiscoveryErrorCause];
+/** Why a remote secret's entry or a watch failed, in the discovery layer's terms; each has its code. */
+export type DiscoveryErrorReason = keyof typeof DISCOVERY_ERROR_CODES;
+export type DiscoveryErrorCode = (typeof DISCOVERY_ERROR_CODES)[DiscoveryErrorReason];
 
 export interface SecretRef {
   namespace: string;
@@ -17,29 +18,25 @@ export interface SecretRef {
 }
 
 /** A cluster entry of a remote secret that istiod could not turn into a client. */
-export class RemoteSecretError extends Error {
+export class RemoteSecretError extends MeshfedError<DiscoveryErrorCode> {
   override readonly name = 'RemoteSecretError';
-  readonly code: DiscoveryErrorCode;
-  override readonly cause: DiscoveryErrorCause;
-  readonly hint: string;
+  readonly reason: DiscoveryErrorReason;
   readonly secret: SecretRef;
   readonly clusterId: string;
   /** The kubeconfig field refused or invalid, when one is to blame (e.g. `users[west].user.exec`). */
   readonly field?: string;
 
-  constructor(init: { cause: DiscoveryErrorCause; message: string; hint: string; secret: SecretRef; clusterId: string; field?: string }) {
-    super(init.message);
+  constructor(init: { reason: DiscoveryErrorReason; message: string; hint: string; secret: SecretRef; clusterId: string; field?: string }) {
+    super({ code: DISCOVERY_ERROR_CODES[init.reason], message: init.message, hint: init.hint, cluster: init.clusterId, resource: `secrets/${init.secret.namespace}/${init.secret.name}` });
     if (init.field !== undefined) this.field = init.field;
-    this.cause = init.cause;
-    this.code = DISCOVERY_ERROR_CODES[init.cause];
-    this.hint = init.hint;
+    this.reason = init.reason;
     this.secret = init.secret;
     this.clusterId = init.clusterId;
   }
 
-  /** Errors serialise to `{}` by default; say what the API and `-o json` should show. */
-  toJSON(): { code: DiscoveryErrorCode; cause: DiscoveryErrorCause; message: string; hint: string; secret: SecretRef; clusterId: string; field?: string } {
-    return { code: this.code, cause: this.cause, message: this.message, hint: this.hint, secret: this.secret, clusterId: this.clusterId, ...(this.field !== undefined ? { field: this.field } : {}) };
+  /** Errors serialise to `{}` by default; say what the API and `-o json` show (`cause` there is the reason, as in every cluster error record). */
+  toJSON(): { code: DiscoveryErrorCode; cause: DiscoveryErrorReason; message: string; hint: string; secret: SecretRef; clusterId: string; field?: string } {
+    return { code: this.code, cause: this.reason, message: this.message, hint: this.hint, secret: this.secret, clusterId: this.clusterId, ...(this.field !== undefined ? { field: this.field } : {}) };
   }
 }
 

@@ -1,5 +1,5 @@
 export * from './types.js';
-export { DISCOVERY_ERROR_CODES, RemoteSecretError, isRemoteSecretError, type DiscoveryErrorCause, type DiscoveryErrorCode, type SecretRef } from './errors.js';
+export { DISCOVERY_ERROR_CODES, RemoteSecretError, isRemoteSecretError, type DiscoveryErrorReason, type DiscoveryErrorCode, type SecretRef } from './errors.js';
 export { checkKubeconfig, type KubeconfigCheck, type KubeconfigProblem, type KubeconfigTarget } from './kubeconfig.js';
 export { MemberCluster, type MemberClusterInfo } from './memberCluster.js';
 export {

@@ -1,6 +1,6 @@
 import { LineCounter, isScalar, parseDocument, visit } from 'yaml';
 import type { InlineKubeconfig } from '../kube/index.js';
-import type { DiscoveryErrorCause } from './errors.js';
+import type { DiscoveryErrorReason } from './errors.js';
 import { isBase64, list, record, text, type Fields } from './fields.js';
 
 /** What we keep from a kubeconfig: where its current context points. */
@@ -11,7 +11,7 @@ export interface KubeconfigTarget {
 }
 
 export interface KubeconfigProblem {
-  cause: DiscoveryErrorCause;
+  reason: DiscoveryErrorReason;
   /** Names contexts, clusters, users and fields; never a value of the document. */
   message: string;
   hint: string;
@@ -47,7 +47,7 @@ const READS_FILE = new Set(['token-file', 'tokenFile', 'client-certificate', 'cl
 const RUNS_PROGRAM = new Set(['exec', 'auth-provider']);
 
 type Failure = { ok: false; problem: KubeconfigProblem };
-const fail = (cause: DiscoveryErrorCause, message: string, hint: string, field?: string): Failure => ({ ok: false, problem: { cause, message, hint, ...(field ? { field } : {}) } });
+const fail = (reason: DiscoveryErrorReason, message: string, hint: string, field?: string): Failure => ({ ok: false, problem: { reason, message, hint, ...(field ? { field } : {}) } });
 
 /** A key as it may appear in a message: a long one could be a misplaced credential. */
 const shown = (key: string) => (key.length <= 40 && /^[\w.@:/-]*$/.test(key) ? key : `(a key of ${key.length} characters)`);

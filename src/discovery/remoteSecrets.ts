@@ -80,7 +80,7 @@ export function readRemoteSecrets(secrets: readonly KubeObject[], opts: ReadRemo
       }
       const kubeconfig = typeof value === 'string' ? decodeBase64(value) : undefined;
       if (kubeconfig === undefined) {
-        errors.push(new RemoteSecretError({ cause: 'notBase64', message: `data key ${clusterId} of secret ${key(ref)} is not base64`, hint: 'Secret data values are base64; use stringData to give plain text', secret: ref, clusterId }));
+        errors.push(new RemoteSecretError({ reason: 'notBase64', message: `data key ${clusterId} of secret ${key(ref)} is not base64`, hint: 'Secret data values are base64; use stringData to give plain text', secret: ref, clusterId }));
         continue;
       }
       entries.push({ secret: ref, clusterId, kubeconfig });

@@ -105,7 +105,7 @@ export interface EnsureOptions {
 async function runBuild(part: LabBinaryPart, opts: EnsureOptions): Promise<void> {
   const script = buildScriptPath();
   if (!existsSync(script)) {
-    throw new LabError(LAB_ERROR_CODES.buildFailed, `the lab build script is missing (${script})`, 'reinstall meshfed, or build from a checkout of its repository');
+    throw new LabError({ code: LAB_ERROR_CODES.buildFailed, message: `the lab build script is missing (${script})`, hint: 'reinstall meshfed, or build from a checkout of its repository' });
   }
   const env = { ...(opts.env ?? process.env), ...buildScriptEnv() };
   const tail: string[] = [];
@@ -124,9 +124,9 @@ async function runBuild(part: LabBinaryPart, opts: EnsureOptions): Promise<void>
   if (code === 0) return;
   const text = tail.join('\n');
   if (/no Go toolchain/.test(text)) {
-    throw new LabError(LAB_ERROR_CODES.noGoToolchain, 'building the lab needs Go, and there is none on PATH', 'install Go >= 1.25 (https://go.dev/dl) and reach the Go module proxy, then run `meshfed lab up` again');
+    throw new LabError({ code: LAB_ERROR_CODES.noGoToolchain, message: 'building the lab needs Go, and there is none on PATH', hint: 'install Go >= 1.25 (https://go.dev/dl) and reach the Go module proxy, then run `meshfed lab up` again' });
   }
-  throw new LabError(LAB_ERROR_CODES.buildFailed, `building the lab's ${part} binaries failed (exit ${code}):\n${quoteLogTail(text, 12)}`, 'fix the cause above (often the module proxy or disk space) and run again; finished parts stay cached');
+  throw new LabError({ code: LAB_ERROR_CODES.buildFailed, message: `building the lab's ${part} binaries failed (exit ${code}):\n${quoteLogTail(text, 12)}`, hint: 'fix the cause above (often the module proxy or disk space) and run again; finished parts stay cached' });
 }
 
 /**
@@ -141,7 +141,7 @@ export async function ensureLabBinaries(opts: EnsureOptions = {}): Promise<LabBi
   }
   const still = missingParts(binaries, opts.parts ?? ALL_PARTS);
   if (still.length > 0) {
-    throw new LabError(LAB_ERROR_CODES.binaryMissing, `the lab build finished but ${still.join(', ')} binaries are missing in ${binaries.cacheDir}`, 'run scripts/build-lab.sh by hand and read its output');
+    throw new LabError({ code: LAB_ERROR_CODES.binaryMissing, message: `the lab build finished but ${still.join(', ')} binaries are missing in ${binaries.cacheDir}`, hint: 'run scripts/build-lab.sh by hand and read its output' });
   }
   return binaries;
 }

@@ -1,4 +1,4 @@
-import { namedCodesOf } from '../errors/index.js';
+import { MeshfedError, namedCodesOf } from '../errors/index.js';
 
 /**
  * Lab failures carry a stable MF6xxx code (name → code, from the one catalogue in src/errors), a message that names the cluster, process or port
@@ -8,18 +8,11 @@ export const LAB_ERROR_CODES = namedCodesOf('lab');
 
 export type LabErrorCode = (typeof LAB_ERROR_CODES)[keyof typeof LAB_ERROR_CODES];
 
-export class LabError extends Error {
+export class LabError extends MeshfedError<LabErrorCode> {
   override readonly name = 'LabError';
-  readonly code: LabErrorCode;
-  readonly hint: string;
-  /** The cluster the failure belongs to, when it belongs to one. */
-  readonly cluster: string | undefined;
 
-  constructor(code: LabErrorCode, message: string, hint: string, cluster?: string) {
-    super(message);
-    this.code = code;
-    this.hint = hint;
-    this.cluster = cluster;
+  constructor(init: { code: LabErrorCode; message: string; hint: string; cluster?: string; cause?: unknown }) {
+    super(init);
   }
 }
 

@@ -45,12 +45,7 @@ export function labLoadBalancerPools(mesh: MeshFile): { pool: string; picked: bo
     if (out[index] || !c.eastWestGatewayAddress) return;
     const around = slash24Of(c.eastWestGatewayAddress);
     if (!around || !free(around)) {
-      throw new LabError(
-        LAB_ERROR_CODES.invalidAddress,
-        `cluster ${c.name}: no loadBalancerPool, and the lab cannot use ${around ?? c.eastWestGatewayAddress} around its eastWestGatewayAddress ${c.eastWestGatewayAddress} (it overlaps another range of the mesh)`,
-        'add a loadBalancerPool holding eastWestGatewayAddress to the cluster',
-        c.name,
-      );
+      throw new LabError({ code: LAB_ERROR_CODES.invalidAddress, message: `cluster ${c.name}: no loadBalancerPool, and the lab cannot use ${around ?? c.eastWestGatewayAddress} around its eastWestGatewayAddress ${c.eastWestGatewayAddress} (it overlaps another range of the mesh)`, hint: 'add a loadBalancerPool holding eastWestGatewayAddress to the cluster', cluster: c.name });
     }
     use(around);
     out[index] = { pool: around, picked: true };
@@ -61,7 +56,7 @@ export function labLoadBalancerPools(mesh: MeshFile): { pool: string; picked: bo
     const order = [index, ...Array.from({ length: POOLS_IN_RANGE }, (_, n) => n)].filter((n) => n < POOLS_IN_RANGE);
     const n = order.find((m) => free(poolAt(m)));
     if (n === undefined) {
-      throw new LabError(LAB_ERROR_CODES.invalidAddress, `cluster ${c.name}: no loadBalancerPool, and no free /24 is left in ${LAB_POOL_RANGE}`, 'give the cluster a loadBalancerPool', c.name);
+      throw new LabError({ code: LAB_ERROR_CODES.invalidAddress, message: `cluster ${c.name}: no loadBalancerPool, and no free /24 is left in ${LAB_POOL_RANGE}`, hint: 'give the cluster a loadBalancerPool', cluster: c.name });
     }
     use(poolAt(n));
     return { pool: poolAt(n), picked: true };

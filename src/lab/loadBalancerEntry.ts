@@ -12,11 +12,7 @@ export function loadBalancerEntry(moduleUrl: string = import.meta.url, file = 'l
   const here = dirname(fileURLToPath(moduleUrl));
   const candidate = moduleUrl.endsWith('.ts') ? resolve(here, '..', '..', 'dist', 'lab', file) : join(here, file);
   if (!existsSync(candidate)) {
-    throw new LabError(
-      LAB_ERROR_CODES.loadBalancerMissing,
-      `${what} is not compiled: ${candidate} is missing`,
-      'run `npm run build` first',
-    );
+    throw new LabError({ code: LAB_ERROR_CODES.loadBalancerMissing, message: `${what} is not compiled: ${candidate} is missing`, hint: 'run `npm run build` first' });
   }
   return candidate;
 }

@@ -61,10 +61,6 @@ export async function fillApiServersInFile(meshPath: string, fills: ApiServerFil
     await rename(tmp, meshPath);
     return true;
   } catch (e) {
-    throw new LabError(
-      LAB_ERROR_CODES.meshFileUpdate,
-      `cannot write the lab's API server addresses into ${meshPath}: ${(e as Error).message}`,
-      'add apiServer: https://<loopback ip>:6443 to each cluster by hand, or make the file writable',
-    );
+    throw new LabError({ code: LAB_ERROR_CODES.meshFileUpdate, message: `cannot write the lab's API server addresses into ${meshPath}: ${(e as Error).message}`, hint: 'add apiServer: https://<loopback ip>:6443 to each cluster by hand, or make the file writable' });
   }
 }

@@ -8,11 +8,7 @@ function run(cmd: NetCommand, env?: Record<string, string>): string {
   const r = spawnSync(bin!, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
   if (r.status !== 0) {
     const why = r.error ? r.error.message : (r.stderr || r.stdout).trim();
-    throw new LabError(
-      LAB_ERROR_CODES.podNetwork,
-      `the lab's pod network: \`${cmd.join(' ')}\` failed: ${why}`,
-      r.error ? 'the lab pod network needs iproute2 (`ip`) and root' : 'run `meshfed lab down` to remove what is left, then `lab up` again',
-    );
+    throw new LabError({ code: LAB_ERROR_CODES.podNetwork, message: `the lab's pod network: \`${cmd.join(' ')}\` failed: ${why}`, hint: r.error ? 'the lab pod network needs iproute2 (`ip`) and root' : 'run `meshfed lab down` to remove what is left, then `lab up` again' });
   }
   return r.stdout;
 }

@@ -102,12 +102,7 @@ async function openssl(args: string[], cluster: string): Promise<void> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
     const missing = err.code === 'ENOENT';
-    throw new LabError(
-      LAB_ERROR_CODES.opensslFailed,
-      missing ? 'openssl is not installed' : `openssl failed making the lab certificates of ${cluster}: ${(err.stderr ?? err.message).split('\n').filter((l) => !/^-+$/.test(l.trim()))[0] ?? ''}`,
-      missing ? 'install it (apt-get install openssl)' : 'remove the lab state (meshfed lab down) and retry',
-      cluster,
-    );
+    throw new LabError({ code: LAB_ERROR_CODES.opensslFailed, message: missing ? 'openssl is not installed' : `openssl failed making the lab certificates of ${cluster}: ${(err.stderr ?? err.message).split('\n').filter((l) => !/^-+$/.test(l.trim()))[0] ?? ''}`, hint: missing ? 'install it (apt-get install openssl)' : 'remove the lab state (meshfed lab down) and retry', cluster: cluster });
   }
 }
 

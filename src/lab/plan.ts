@@ -67,15 +67,10 @@ function parseApiServer(url: string, cluster: string): { ip: string; port: numbe
   try {
     parsed = new URL(url);
   } catch {
-    throw new LabError(LAB_ERROR_CODES.invalidAddress, `cluster ${cluster}: apiServer "${url}" is not a URL`, 'write it as https://127.0.1.1:6443', cluster);
+    throw new LabError({ code: LAB_ERROR_CODES.invalidAddress, message: `cluster ${cluster}: apiServer "${url}" is not a URL`, hint: 'write it as https://127.0.1.1:6443', cluster: cluster });
   }
   if (parsed.protocol !== 'https:' || !isLoopbackIPv4(parsed.hostname)) {
-    throw new LabError(
-      LAB_ERROR_CODES.invalidAddress,
-      `cluster ${cluster}: apiServer "${url}" is not an https URL on a loopback IPv4 address`,
-      'in a lab mesh every API server listens on its own 127.x.y.z address, e.g. https://127.0.1.1:6443; remove apiServer to let the lab choose',
-      cluster,
-    );
+    throw new LabError({ code: LAB_ERROR_CODES.invalidAddress, message: `cluster ${cluster}: apiServer "${url}" is not an https URL on a loopback IPv4 address`, hint: 'in a lab mesh every API server listens on its own 127.x.y.z address, e.g. https://127.0.1.1:6443; remove apiServer to let the lab choose', cluster: cluster });
   }
   return { ip: parsed.hostname, port: parsed.port ? Number(parsed.port) : 443 };
 }
@@ -84,7 +79,7 @@ function firstIPv4(cidrs: string[], what: string, cluster: string): string {
   const text = cidrs[0];
   const c = text ? parseCidr(text) : undefined;
   if (!text || !c || c.family !== 'ipv4') {
-    throw new LabError(LAB_ERROR_CODES.invalidAddress, `cluster ${cluster}: the lab needs an IPv4 ${what} CIDR first, got ${text ?? 'none'}`, `put an IPv4 range first in ${what}CIDRs`, cluster);
+    throw new LabError({ code: LAB_ERROR_CODES.invalidAddress, message: `cluster ${cluster}: the lab needs an IPv4 ${what} CIDR first, got ${text ?? 'none'}`, hint: `put an IPv4 range first in ${what}CIDRs`, cluster: cluster });
   }
   return text;
 }
@@ -92,11 +87,7 @@ function firstIPv4(cidrs: string[], what: string, cluster: string): string {
 /** Decides every address and range the lab will use; pure, throws LabError on a mesh the lab cannot run. */
 export function planLab(mesh: MeshFile): LabPlan {
   if (!mesh.spec.lab) {
-    throw new LabError(
-      LAB_ERROR_CODES.notALabMesh,
-      `mesh ${mesh.metadata.name} is not a lab mesh`,
-      'add `lab: { nodes: 2 }` under spec to run it in the lab; the lab only runs meshes that say so',
-    );
+    throw new LabError({ code: LAB_ERROR_CODES.notALabMesh, message: `mesh ${mesh.metadata.name} is not a lab mesh`, hint: 'add `lab: { nodes: 2 }` under spec to run it in the lab; the lab only runs meshes that say so' });
   }
   const nodes = mesh.spec.lab.nodes || DEFAULT_LAB_NODE_COUNT;
   const taken = new Map<string, string>();
@@ -106,7 +97,7 @@ export function planLab(mesh: MeshFile): LabPlan {
     const key = `${e.ip}:${e.port}`;
     const other = taken.get(key);
     const name = mesh.spec.clusters[i]?.name ?? '';
-    if (other) throw new LabError(LAB_ERROR_CODES.invalidAddress, `clusters ${other} and ${name} both use ${key}`, 'give every cluster its own loopback address', name);
+    if (other) throw new LabError({ code: LAB_ERROR_CODES.invalidAddress, message: `clusters ${other} and ${name} both use ${key}`, hint: 'give every cluster its own loopback address', cluster: name });
     taken.set(key, name);
   });
   const pools = labLoadBalancerPools(mesh);
@@ -126,11 +117,11 @@ export function planLab(mesh: MeshFile): LabPlan {
     const serviceCIDR = firstIPv4(c.serviceCIDRs, 'service', c.name);
     const svc = parseCidr(serviceCIDR);
     const kubernetesServiceIP = svc ? nthAddress(svc, 1) : undefined;
-    if (!kubernetesServiceIP) throw new LabError(LAB_ERROR_CODES.invalidAddress, `cluster ${c.name}: service CIDR ${serviceCIDR} is too small`, 'use a /24 or wider', c.name);
+    if (!kubernetesServiceIP) throw new LabError({ code: LAB_ERROR_CODES.invalidAddress, message: `cluster ${c.name}: service CIDR ${serviceCIDR} is too small`, hint: 'use a /24 or wider', cluster: c.name });
     if (c.loadBalancerPool !== undefined) {
       const pool = parseCidr(c.loadBalancerPool);
       if (!pool || pool.family !== 'ipv4' || !firstHost(pool)) {
-        throw new LabError(LAB_ERROR_CODES.invalidAddress, `cluster ${c.name}: loadBalancerPool ${c.loadBalancerPool} is not an IPv4 CIDR`, 'use e.g. 172.18.11.0/24', c.name);
+        throw new LabError({ code: LAB_ERROR_CODES.invalidAddress, message: `cluster ${c.name}: loadBalancerPool ${c.loadBalancerPool} is not an IPv4 CIDR`, hint: 'use e.g. 172.18.11.0/24', cluster: c.name });
       }
     }
     const port = address.port;
@@ -152,7 +143,7 @@ export function planLab(mesh: MeshFile): LabPlan {
     };
   });
   const first = clusters[0];
-  if (!first) throw new LabError(LAB_ERROR_CODES.notALabMesh, `mesh ${mesh.metadata.name} has no clusters`, 'add at least one cluster');
+  if (!first) throw new LabError({ code: LAB_ERROR_CODES.notALabMesh, message: `mesh ${mesh.metadata.name} has no clusters`, hint: 'add at least one cluster' });
   const etcd = { ip: first.ip, clientPort: ETCD_CLIENT_PORT, peerPort: ETCD_PEER_PORT };
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ v: LAB_VERSIONS, etcd, clusters: clusters.map(({ assigned: _a, loadBalancerPoolPicked: _p, ...rest }) => rest) }))

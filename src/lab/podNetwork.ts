@@ -72,11 +72,11 @@ export function podNetworkPlan(stateDir: string, clusters: PodNetworkCluster[]):
     for (const r of [c.podCIDR, c.serviceCIDR, c.loadBalancerPool]) {
       const cidr = parseCidr(r);
       if (cidr && overlaps(cidr, links)) {
-        throw new LabError(LAB_ERROR_CODES.invalidAddress, `cluster ${c.name}: ${r} overlaps ${LAB_LINK_RANGE}, which the lab keeps for its own links`, 'pick ranges outside 198.19.0.0/16', c.name);
+        throw new LabError({ code: LAB_ERROR_CODES.invalidAddress, message: `cluster ${c.name}: ${r} overlaps ${LAB_LINK_RANGE}, which the lab keeps for its own links`, hint: 'pick ranges outside 198.19.0.0/16', cluster: c.name });
       }
     }
   }
-  if (clusters.length > 253) throw new LabError(LAB_ERROR_CODES.invalidAddress, `the lab's pod network holds at most 253 clusters, not ${clusters.length}`, 'split the mesh');
+  if (clusters.length > 253) throw new LabError({ code: LAB_ERROR_CODES.invalidAddress, message: `the lab's pod network holds at most 253 clusters, not ${clusters.length}`, hint: 'split the mesh' });
   const networkNames = [...new Set(clusters.map((c) => c.network))];
   const networks = networkNames.map((name, k) => ({ name, bridge: `br${k}`, subnet: `198.19.${k}.0/24`, gateway: `198.19.${k}.254` }));
   const nodes = clusters.map((c, i): ClusterNode => {

@@ -12,12 +12,7 @@ export function assertPortsFree(plan: LabPlan): void {
   for (const w of wanted) {
     const holder = portHolder(w.ip, w.port);
     if (!holder) continue;
-    throw new LabError(
-      LAB_ERROR_CODES.portInUse,
-      `${w.ip}:${w.port}, needed by ${w.what}, is held by ${holder.pid !== undefined ? `pid ${holder.pid}` : 'another process'} (${holder.command}), which this lab did not start`,
-      'stop that process, or give the cluster another loopback address (apiServer: https://127.0.x.y:6443 in the mesh file)',
-      w.cluster,
-    );
+    throw new LabError({ code: LAB_ERROR_CODES.portInUse, message: `${w.ip}:${w.port}, needed by ${w.what}, is held by ${holder.pid !== undefined ? `pid ${holder.pid}` : 'another process'} (${holder.command}), which this lab did not start`, hint: 'stop that process, or give the cluster another loopback address (apiServer: https://127.0.x.y:6443 in the mesh file)', cluster: w.cluster });
   }
 }
 

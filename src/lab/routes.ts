@@ -34,9 +34,9 @@ export function routesScriptDestinations(script: string): string[] {
 export function labRoutes(opts: LabRoutesOptions): LabRoutesResult[] {
   const layout = labLayout(stateDirOf(opts));
   const state = readStateFile(layout.stateFile);
-  if (!state) throw new LabError(LAB_ERROR_CODES.podNetwork, `no lab is running for this mesh (${layout.stateDir})`, 'run `meshfed lab up` first');
+  if (!state) throw new LabError({ code: LAB_ERROR_CODES.podNetwork, message: `no lab is running for this mesh (${layout.stateDir})`, hint: 'run `meshfed lab up` first' });
   if (!state.podNetwork) {
-    throw new LabError(LAB_ERROR_CODES.podNetwork, 'this lab has no pod network, so there is nowhere to apply routes', 'run `meshfed lab up` as root on a machine with iproute2');
+    throw new LabError({ code: LAB_ERROR_CODES.podNetwork, message: 'this lab has no pod network, so there is nowhere to apply routes', hint: 'run `meshfed lab up` as root on a machine with iproute2' });
   }
   const plan = podNetworkPlan(layout.stateDir, state.clusters);
   const env = routesScriptEnv(plan);
@@ -48,12 +48,7 @@ export function labRoutes(opts: LabRoutesOptions): LabRoutesResult[] {
       try {
         runRoutesScript(node, script, env);
       } catch (e) {
-        throw new LabError(
-          LAB_ERROR_CODES.podNetwork,
-          `cluster ${node.name}: ${script} failed in the lab: ${(e as Error).message}`,
-          "in a lab mesh leave nodeAddress out: the script then routes through the lab's node addresses (198.19.x.y)",
-          node.name,
-        );
+        throw new LabError({ code: LAB_ERROR_CODES.podNetwork, message: `cluster ${node.name}: ${script} failed in the lab: ${(e as Error).message}`, hint: "in a lab mesh leave nodeAddress out: the script then routes through the lab's node addresses (198.19.x.y)", cluster: node.name });
       }
     }
     return { cluster: node.name, script, routes: nodeRoutes(node) };

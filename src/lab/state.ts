@@ -46,7 +46,7 @@ export function readStateFile(path: string): LabStateFile | undefined {
     if (parsed.version !== 1 || !Array.isArray(parsed.processes)) throw new Error('unknown format');
     return parsed;
   } catch (e) {
-    throw new LabError(LAB_ERROR_CODES.stateUnreadable, `lab state ${path} is unreadable: ${(e as Error).message}`, 'stop any lab processes by hand (see its logs folder), then remove the state folder');
+    throw new LabError({ code: LAB_ERROR_CODES.stateUnreadable, message: `lab state ${path} is unreadable: ${(e as Error).message}`, hint: 'stop any lab processes by hand (see its logs folder), then remove the state folder' });
   }
 }
 

@@ -26,7 +26,7 @@ export async function stopLabProcesses(layout: LabLayout, state: LabStateFile | 
   const survivors = findLabProcesses(markers, known);
   if (survivors.length > 0 || results.some((ok) => !ok)) {
     const list = survivors.map((s) => `${s.pid} (${s.argv[0] ?? '?'})`).join(', ');
-    throw new LabError(LAB_ERROR_CODES.stopFailed, `lab processes survived SIGKILL: ${list || 'see state.json'}`, 'check whether they run as another user; stop them by pid');
+    throw new LabError({ code: LAB_ERROR_CODES.stopFailed, message: `lab processes survived SIGKILL: ${list || 'see state.json'}`, hint: 'check whether they run as another user; stop them by pid' });
   }
   return { stopped: pids.size };
 }

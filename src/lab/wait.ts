@@ -17,12 +17,7 @@ export function assertRunning(processes: RecordedProcess[]): void {
   for (const p of processes) {
     if (isAlive(p.pid)) continue;
     const who = p.cluster ? `${p.component} of ${p.cluster}` : p.component;
-    throw new LabError(
-      LAB_ERROR_CODES.componentExited,
-      `${who} (pid ${p.pid}) exited while the lab was starting; the end of ${p.log}:\n${logTail(p.log)}`,
-      'fix the cause in that log, then run `meshfed lab up` again (it cleans up what was started)',
-      p.cluster,
-    );
+    throw new LabError({ code: LAB_ERROR_CODES.componentExited, message: `${who} (pid ${p.pid}) exited while the lab was starting; the end of ${p.log}:\n${logTail(p.log)}`, hint: 'fix the cause in that log, then run `meshfed lab up` again (it cleans up what was started)', cluster: p.cluster });
   }
 }
 
@@ -51,10 +46,5 @@ export async function waitUntil(opts: WaitUntilOptions): Promise<void> {
     await new Promise((res) => setTimeout(res, opts.intervalMs ?? 250));
   }
   const tail = opts.logOf ? `; the end of ${opts.logOf.log}:\n${logTail(opts.logOf.log)}` : '';
-  throw new LabError(
-    LAB_ERROR_CODES.notReady,
-    `${opts.what} not ready after ${Math.round(opts.timeoutMs / 1000)} s (${last})${tail}`,
-    'the machine may be overloaded (each API server needs a CPU for its first seconds); run `meshfed lab up` again, or start fewer clusters',
-    opts.cluster,
-  );
+  throw new LabError({ code: LAB_ERROR_CODES.notReady, message: `${opts.what} not ready after ${Math.round(opts.timeoutMs / 1000)} s (${last})${tail}`, hint: 'the machine may be overloaded (each API server needs a CPU for its first seconds); run `meshfed lab up` again, or start fewer clusters', cluster: opts.cluster });
 }

@@ -63,17 +63,12 @@ function parseSingleCertificate(pem: string, what: string): x509.X509Certificate
   const blocks = certificateBlocks(pem);
   const first = blocks[0];
   if (blocks.length !== 1 || first === undefined) {
-    throw new PkiError(
-      PKI_ERROR_CODES.malformedPem,
-      `${what} must hold exactly one PEM certificate, found ${blocks.length}`,
-      `Restore ${what} from the trust folder it was issued in.`,
-      what,
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.malformedPem, message: `${what} must hold exactly one PEM certificate, found ${blocks.length}`, hint: `Restore ${what} from the trust folder it was issued in.`, path: what });
   }
   try {
     return new x509.X509Certificate(first.der);
   } catch {
-    throw new PkiError(PKI_ERROR_CODES.malformedPem, `${what} is not a valid X.509 certificate`, `Restore ${what}.`, what);
+    throw new PkiError({ code: PKI_ERROR_CODES.malformedPem, message: `${what} is not a valid X.509 certificate`, hint: `Restore ${what}.`, path: what });
   }
 }
 
@@ -95,11 +90,7 @@ export async function createIntermediateCA(
   const serialNumber = serialFrom(deps);
   const rootCert = parseSingleCertificate(root.certPem, 'root certificate');
   if (!keyMatchesCertificate(parsePrivateKey(root.keyPem, 'root key'), new Uint8Array(rootCert.rawData))) {
-    throw new PkiError(
-      PKI_ERROR_CODES.keyMismatch,
-      'root key does not belong to the root certificate',
-      'Restore the root-key.pem that was created together with root-cert.pem.',
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.keyMismatch, message: 'root key does not belong to the root certificate', hint: 'Restore the root-key.pem that was created together with root-cert.pem.' });
   }
   const signer = await importSigningKey(root.keyPem, 'root key');
   const key = await generateKey(opts.keyAlgorithm);
@@ -127,7 +118,7 @@ export async function createIntermediateCA(
 export function inspectCertificate(pem: string): CertificateInfo {
   const first = certificateBlocks(pem)[0];
   if (first === undefined) {
-    throw new PkiError(PKI_ERROR_CODES.malformedPem, 'no PEM certificate found', 'Pass the contents of a .pem certificate file.');
+    throw new PkiError({ code: PKI_ERROR_CODES.malformedPem, message: 'no PEM certificate found', hint: 'Pass the contents of a .pem certificate file.' });
   }
   const cert = parseSingleCertificate(first.pem, 'certificate');
   const constraints = cert.getExtension(x509.BasicConstraintsExtension);

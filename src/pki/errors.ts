@@ -1,4 +1,4 @@
-import { namedCodesOf } from '../errors/index.js';
+import { MeshfedError, namedCodesOf } from '../errors/index.js';
 
 /**
  * Stable codes so the CLI and docs can refer to a failure without parsing text (name → code,
@@ -9,18 +9,14 @@ export const PKI_ERROR_CODES = namedCodesOf('pki');
 
 export type PkiErrorCode = (typeof PKI_ERROR_CODES)[keyof typeof PKI_ERROR_CODES];
 
-export class PkiError extends Error {
+export class PkiError extends MeshfedError<PkiErrorCode> {
   override readonly name = 'PkiError';
-  readonly code: PkiErrorCode;
-  readonly hint: string;
-  /** File the problem was found in, when there is one. */
+  /** File the problem was found in, when there is one (also the error's resource). */
   readonly path: string | undefined;
 
-  constructor(code: PkiErrorCode, message: string, hint: string, path?: string) {
-    super(message);
-    this.code = code;
-    this.hint = hint;
-    this.path = path;
+  constructor(init: { code: PkiErrorCode; message: string; hint: string; path?: string; cause?: unknown }) {
+    super({ code: init.code, message: init.message, hint: init.hint, resource: init.path, cause: init.cause });
+    this.path = init.path;
   }
 }
 

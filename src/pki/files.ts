@@ -12,12 +12,7 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function ioError(action: string, path: string, error: unknown): PkiError {
-  return new PkiError(
-    PKI_ERROR_CODES.io,
-    `cannot ${action} ${path}: ${errorCode(error) ?? 'I/O error'}`,
-    'Check that the path exists, is a regular file or folder, and that you may read and write it.',
-    path,
-  );
+  return new PkiError({ code: PKI_ERROR_CODES.io, message: `cannot ${action} ${path}: ${errorCode(error) ?? 'I/O error'}`, hint: 'Check that the path exists, is a regular file or folder, and that you may read and write it.', path, cause: error });
 }
 
 /** File contents, or undefined when the file does not exist. */

@@ -73,12 +73,7 @@ export function parsePrivateKey(keyPem: string, what: string): KeyObject {
   try {
     return createPrivateKey({ key: keyPem, format: 'pem' });
   } catch {
-    throw new PkiError(
-      PKI_ERROR_CODES.malformedPem,
-      `${what} is not a readable, unencrypted PEM private key`,
-      `Replace ${what} with the original key file (PKCS#8 or PKCS#1 PEM, without a passphrase).`,
-      what,
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.malformedPem, message: `${what} is not a readable, unencrypted PEM private key`, hint: `Replace ${what} with the original key file (PKCS#8 or PKCS#1 PEM, without a passphrase).`, path: what });
   }
 }
 
@@ -87,12 +82,7 @@ function signingAlgorithmFor(key: KeyObject, what: string): SigningAlgorithm {
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (key.asymmetricKeyType === 'ec' && curve === 'prime256v1') return { name: 'ECDSA', hash: 'SHA-256' };
   if (key.asymmetricKeyType === 'ec' && curve === 'secp384r1') return { name: 'ECDSA', hash: 'SHA-384' };
-  throw new PkiError(
-    PKI_ERROR_CODES.unsupportedKey,
-    `${what} holds a ${key.asymmetricKeyType ?? 'unknown'}${curve ? ` (${curve})` : ''} key, which cannot sign CA certificates here`,
-    'Use an RSA, ECDSA P-256 or ECDSA P-384 key.',
-    what,
-  );
+  throw new PkiError({ code: PKI_ERROR_CODES.unsupportedKey, message: `${what} holds a ${key.asymmetricKeyType ?? 'unknown'}${curve ? ` (${curve})` : ''} key, which cannot sign CA certificates here`, hint: 'Use an RSA, ECDSA P-256 or ECDSA P-384 key.', path: what });
 }
 
 export async function importSigningKey(keyPem: string, what: string): Promise<SigningKey> {

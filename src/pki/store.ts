@@ -36,21 +36,11 @@ type BundleState =
 function assertCaCertificate(certPem: string, path: string): void {
   const count = certificateBlocks(certPem).length;
   if (count !== 1) {
-    throw new PkiError(
-      count === 0 ? PKI_ERROR_CODES.malformedPem : PKI_ERROR_CODES.invalidCertificate,
-      `${path} must hold exactly one PEM certificate, found ${count}`,
-      `Restore ${path} from a backup of the trust folder.`,
-      path,
-    );
+    throw new PkiError({ code: count === 0 ? PKI_ERROR_CODES.malformedPem : PKI_ERROR_CODES.invalidCertificate, message: `${path} must hold exactly one PEM certificate, found ${count}`, hint: `Restore ${path} from a backup of the trust folder.`, path: path });
   }
   const info = inspectCertificate(certPem);
   if (!info.isCA) {
-    throw new PkiError(
-      PKI_ERROR_CODES.invalidCertificate,
-      `${path} is not a CA certificate (basicConstraints CA:TRUE missing)`,
-      `Restore ${path} from a backup of the trust folder.`,
-      path,
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.invalidCertificate, message: `${path} is not a CA certificate (basicConstraints CA:TRUE missing)`, hint: `Restore ${path} from a backup of the trust folder.`, path: path });
   }
 }
 
@@ -58,7 +48,7 @@ function assertKeyMatches(keyPem: string, certPem: string, keyPath: string, cert
   const key = parsePrivateKey(keyPem, keyPath);
   const der = certificateBlocks(certPem)[0]?.der ?? new Uint8Array();
   if (!keyMatchesCertificate(key, der)) {
-    throw new PkiError(PKI_ERROR_CODES.keyMismatch, `${keyPath} does not belong to ${certPath}`, hint, keyPath);
+    throw new PkiError({ code: PKI_ERROR_CODES.keyMismatch, message: `${keyPath} does not belong to ${certPath}`, hint: hint, path: keyPath });
   }
 }
 
@@ -69,13 +59,8 @@ async function readRootState(rootDir: string): Promise<RootState> {
   if (certPem === undefined && keyPem === undefined) return { kind: 'absent' };
   if (certPem === undefined || keyPem === undefined) {
     const [have, missing] = certPem === undefined ? [keyPath, certPath] : [certPath, keyPath];
-    throw new PkiError(
-      PKI_ERROR_CODES.rootIncomplete,
-      `root CA is incomplete: ${have} exists but ${missing} is missing`,
-      `Restore ${missing} from your backup. Only if the root is lost for good: move ${rootDir} aside and re-run to ` +
-        'create a new root; every cluster then needs a new intermediate and a restart of its workloads.',
-      missing,
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.rootIncomplete, message: `root CA is incomplete: ${have} exists but ${missing} is missing`, hint: `Restore ${missing} from your backup. Only if the root is lost for good: move ${rootDir} aside and re-run to ` +
+        'create a new root; every cluster then needs a new intermediate and a restart of its workloads.', path: missing });
   }
   assertCaCertificate(certPem, certPath);
   assertKeyMatches(keyPem, certPem, keyPath, certPath, `Restore the ${ROOT_KEY_FILE} that was created together with ${certPath}.`);
@@ -86,12 +71,7 @@ async function readRootState(rootDir: string): Promise<RootState> {
 export async function loadRoot(rootDir: string): Promise<CertificateAuthority> {
   const state = await readRootState(rootDir);
   if (state.kind === 'absent') {
-    throw new PkiError(
-      PKI_ERROR_CODES.rootMissing,
-      `no root CA in ${rootDir} (${ROOT_CERT_FILE} and ${ROOT_KEY_FILE} are missing)`,
-      'Create the trust hierarchy first, or point at the folder that holds the mesh root.',
-      join(rootDir, ROOT_CERT_FILE),
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.rootMissing, message: `no root CA in ${rootDir} (${ROOT_CERT_FILE} and ${ROOT_KEY_FILE} are missing)`, hint: 'Create the trust hierarchy first, or point at the folder that holds the mesh root.', path: join(rootDir, ROOT_CERT_FILE) });
   }
   return state.ca;
 }
@@ -114,13 +94,8 @@ function rotateHint(rootDir: string, cluster: string): string {
 
 function partialBundleError(rootDir: string, cluster: string, missing: readonly string[]): PkiError {
   const dir = join(rootDir, cluster);
-  return new PkiError(
-    PKI_ERROR_CODES.bundleIncomplete,
-    `incomplete signing CA bundle for cluster ${cluster}: ${missing.map((m) => join(dir, m)).join(', ')} missing ` +
-      '(istiod refuses it: "incomplete signing CA bundle detected")',
-    rotateHint(rootDir, cluster),
-    join(dir, missing[0] ?? ''),
-  );
+  return new PkiError({ code: PKI_ERROR_CODES.bundleIncomplete, message: `incomplete signing CA bundle for cluster ${cluster}: ${missing.map((m) => join(dir, m)).join(', ')} missing ` +
+      '(istiod refuses it: "incomplete signing CA bundle detected")', hint: rotateHint(rootDir, cluster), path: join(dir, missing[0] ?? '') });
 }
 
 function assertBundle(rootDir: string, bundle: IntermediateBundle, rootCertPem: string): void {
@@ -129,12 +104,7 @@ function assertBundle(rootDir: string, bundle: IntermediateBundle, rootCertPem: 
   assertCaCertificate(bundle.caCertPem, caCertPath);
   const problem = chainProblem(bundle, rootCertPem);
   if (problem !== undefined) {
-    throw new PkiError(
-      PKI_ERROR_CODES.chainMismatch,
-      `cluster ${bundle.cluster} does not chain to the root in ${rootDir}: ${problem}`,
-      rotateHint(rootDir, bundle.cluster),
-      caCertPath,
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.chainMismatch, message: `cluster ${bundle.cluster} does not chain to the root in ${rootDir}: ${problem}`, hint: rotateHint(rootDir, bundle.cluster), path: caCertPath });
   }
   assertKeyMatches(bundle.caKeyPem, bundle.caCertPem, join(dir, BUNDLE_FILES.caKey), caCertPath, rotateHint(rootDir, bundle.cluster));
 }
@@ -143,9 +113,9 @@ function assertBundle(rootDir: string, bundle: IntermediateBundle, rootCertPem: 
 function assertValidAt(certPem: string, path: string, what: string, now: Date, hint: string): void {
   const info = inspectCertificate(certPem);
   if (info.notAfter.getTime() <= now.getTime())
-    throw new PkiError(PKI_ERROR_CODES.expired, `${what} expired on ${info.notAfter.toISOString()} (${path})`, hint, path);
+    throw new PkiError({ code: PKI_ERROR_CODES.expired, message: `${what} expired on ${info.notAfter.toISOString()} (${path})`, hint: hint, path: path });
   if (info.notBefore.getTime() > now.getTime())
-    throw new PkiError(PKI_ERROR_CODES.notYetValid, `${what} is not valid before ${info.notBefore.toISOString()} (${path}); is this machine's clock behind the one that issued it?`, hint, path);
+    throw new PkiError({ code: PKI_ERROR_CODES.notYetValid, message: `${what} is not valid before ${info.notBefore.toISOString()} (${path}); is this machine's clock behind the one that issued it?`, hint: hint, path: path });
 }
 
 /**
@@ -159,23 +129,13 @@ export async function readIntermediate(rootDir: string, cluster: string, options
   assertClusterName(cluster);
   const state = await readBundleState(rootDir, cluster);
   if (state.kind === 'absent') {
-    throw new PkiError(
-      PKI_ERROR_CODES.bundleMissing,
-      `no intermediate CA for cluster ${cluster} in ${join(rootDir, cluster)}`,
-      `Add ${cluster} to the mesh's clusters and create the trust hierarchy.`,
-      join(rootDir, cluster),
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.bundleMissing, message: `no intermediate CA for cluster ${cluster} in ${join(rootDir, cluster)}`, hint: `Add ${cluster} to the mesh's clusters and create the trust hierarchy.`, path: join(rootDir, cluster) });
   }
   if (state.kind === 'partial') throw partialBundleError(rootDir, cluster, state.missing);
   const rootPath = join(rootDir, ROOT_CERT_FILE);
   const rootCertPem = await readIfExists(rootPath);
   if (rootCertPem === undefined) {
-    throw new PkiError(
-      PKI_ERROR_CODES.noMeshRoot,
-      `${rootPath} is missing: the cluster bundles cannot be checked against one mesh root`,
-      `Restore ${ROOT_CERT_FILE} (the mesh's root certificate) into ${rootDir}; every cluster's root-cert.pem must be a copy of it.`,
-      rootPath,
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.noMeshRoot, message: `${rootPath} is missing: the cluster bundles cannot be checked against one mesh root`, hint: `Restore ${ROOT_CERT_FILE} (the mesh's root certificate) into ${rootDir}; every cluster's root-cert.pem must be a copy of it.`, path: rootPath });
   }
   assertCaCertificate(rootCertPem, rootPath);
   assertBundle(rootDir, state.bundle, rootCertPem);
@@ -186,22 +146,12 @@ export async function readIntermediate(rootDir: string, cluster: string, options
   const root = inspectCertificate(rootCertPem);
   const ca = inspectCertificate(state.bundle.caCertPem);
   if (ca.notAfter.getTime() > root.notAfter.getTime()) {
-    throw new PkiError(
-      PKI_ERROR_CODES.outlivesRoot,
-      `the intermediate CA of ${cluster} is valid until ${ca.notAfter.toISOString()}, after its root (${root.notAfter.toISOString()}): from then on its chain does not verify`,
-      `${rotateHint(rootDir, cluster)} Keep intermediateValidityDays below the root's remaining days.`,
-      caCertPath,
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.outlivesRoot, message: `the intermediate CA of ${cluster} is valid until ${ca.notAfter.toISOString()}, after its root (${root.notAfter.toISOString()}): from then on its chain does not verify`, hint: `${rotateHint(rootDir, cluster)} Keep intermediateValidityDays below the root's remaining days.`, path: caCertPath });
   }
   const keyPath = join(rootDir, cluster, BUNDLE_FILES.caKey);
   const keyMode = await fileMode(keyPath);
   if (!options.allowReadableKeys && keyMode !== undefined && (keyMode & 0o077) !== 0) {
-    throw new PkiError(
-      PKI_ERROR_CODES.keyReadableByOthers,
-      `${keyPath} is readable by other users (mode ${keyMode.toString(8).padStart(4, '0')})`,
-      `Run: chmod 600 ${keyPath}. Only where the file system cannot keep modes, pass --allow-readable-keys.`,
-      keyPath,
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.keyReadableByOthers, message: `${keyPath} is readable by other users (mode ${keyMode.toString(8).padStart(4, '0')})`, hint: `Run: chmod 600 ${keyPath}. Only where the file system cannot keep modes, pass --allow-readable-keys.`, path: keyPath });
   }
   return state.bundle;
 }
@@ -245,11 +195,7 @@ export async function ensureTrust(request: EnsureTrustRequest): Promise<TrustRep
   const rotate = new Set(request.rotate ?? []);
   for (const cluster of rotate) {
     if (!clusters.includes(cluster)) {
-      throw new PkiError(
-        PKI_ERROR_CODES.unknownRotateCluster,
-        `cannot rotate ${JSON.stringify(cluster)}: it is not one of the mesh's clusters`,
-        `Rotate one of: ${clusters.join(', ') || '(no clusters)'}.`,
-      );
+      throw new PkiError({ code: PKI_ERROR_CODES.unknownRotateCluster, message: `cannot rotate ${JSON.stringify(cluster)}: it is not one of the mesh's clusters`, hint: `Rotate one of: ${clusters.join(', ') || '(no clusters)'}.` });
     }
   }
   const now = request.now ?? (() => new Date());
@@ -261,22 +207,12 @@ export async function ensureTrust(request: EnsureTrustRequest): Promise<TrustRep
 
   if (rootState.kind === 'absent') {
     if (rotate.size > 0) {
-      throw new PkiError(
-        PKI_ERROR_CODES.rootMissing,
-        `cannot rotate ${[...rotate].join(', ')}: there is no root CA in ${rootDir}`,
-        'Rotation re-issues intermediates under the existing root. Run without rotate to create the hierarchy, ' +
-          `or point rootDir at the folder holding ${ROOT_CERT_FILE} and ${ROOT_KEY_FILE}.`,
-        join(rootDir, ROOT_CERT_FILE),
-      );
+      throw new PkiError({ code: PKI_ERROR_CODES.rootMissing, message: `cannot rotate ${[...rotate].join(', ')}: there is no root CA in ${rootDir}`, hint: 'Rotation re-issues intermediates under the existing root. Run without rotate to create the hierarchy, ' +
+          `or point rootDir at the folder holding ${ROOT_CERT_FILE} and ${ROOT_KEY_FILE}.`, path: join(rootDir, ROOT_CERT_FILE) });
     }
     const orphan = clusters.find((c) => bundleStates.get(c)?.kind !== 'absent');
     if (orphan !== undefined) {
-      throw new PkiError(
-        PKI_ERROR_CODES.rootMissing,
-        `${join(rootDir, orphan)} holds CA files but ${rootDir} has no root CA, so they cannot be trusted`,
-        `Restore ${ROOT_CERT_FILE} and ${ROOT_KEY_FILE} into ${rootDir}, or delete the cluster folders to start a new hierarchy.`,
-        join(rootDir, ROOT_CERT_FILE),
-      );
+      throw new PkiError({ code: PKI_ERROR_CODES.rootMissing, message: `${join(rootDir, orphan)} holds CA files but ${rootDir} has no root CA, so they cannot be trusted`, hint: `Restore ${ROOT_CERT_FILE} and ${ROOT_KEY_FILE} into ${rootDir}, or delete the cluster folders to start a new hierarchy.`, path: join(rootDir, ROOT_CERT_FILE) });
     }
   } else {
     for (const [cluster, state] of bundleStates) {

@@ -15,11 +15,7 @@ function isKeyAlgorithm(value: unknown): value is KeyAlgorithm {
 
 function checkDays(field: 'rootValidityDays' | 'intermediateValidityDays', value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_VALIDITY_DAYS) {
-    throw new PkiError(
-      PKI_ERROR_CODES.invalidOptions,
-      `${field} must be a whole number of days between 1 and ${MAX_VALIDITY_DAYS}, got ${String(value)}`,
-      `Set ${field} to e.g. ${DEFAULT_TRUST_OPTIONS[field]} (istio's default).`,
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.invalidOptions, message: `${field} must be a whole number of days between 1 and ${MAX_VALIDITY_DAYS}, got ${String(value)}`, hint: `Set ${field} to e.g. ${DEFAULT_TRUST_OPTIONS[field]} (istio's default).` });
   }
   return value;
 }
@@ -27,11 +23,7 @@ function checkDays(field: 'rootValidityDays' | 'intermediateValidityDays', value
 export function resolveTrustOptions(options: Partial<TrustOptions> = {}): TrustOptions {
   const merged = { ...DEFAULT_TRUST_OPTIONS, ...definedOnly(options) };
   if (!isKeyAlgorithm(merged.keyAlgorithm)) {
-    throw new PkiError(
-      PKI_ERROR_CODES.invalidOptions,
-      `unknown key algorithm ${JSON.stringify(merged.keyAlgorithm)}`,
-      `Use one of: ${KEY_ALGORITHMS.join(', ')}.`,
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.invalidOptions, message: `unknown key algorithm ${JSON.stringify(merged.keyAlgorithm)}`, hint: `Use one of: ${KEY_ALGORITHMS.join(', ')}.` });
   }
   return {
     keyAlgorithm: merged.keyAlgorithm,
@@ -47,11 +39,7 @@ function definedOnly(options: Partial<TrustOptions>): Partial<TrustOptions> {
 
 export function assertClusterName(cluster: string): void {
   if (!CLUSTER_NAME.test(cluster) || cluster.toLowerCase().endsWith('.pem')) {
-    throw new PkiError(
-      PKI_ERROR_CODES.invalidClusterName,
-      `cluster name ${JSON.stringify(cluster)} cannot be used as a certificate folder`,
-      'Use 1-63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (e.g. cluster01).',
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.invalidClusterName, message: `cluster name ${JSON.stringify(cluster)} cannot be used as a certificate folder`, hint: 'Use 1-63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (e.g. cluster01).' });
   }
 }
 
@@ -62,11 +50,7 @@ export function assertClusterList(clusters: readonly string[]): void {
     assertClusterName(cluster);
     const previous = seen.get(cluster.toLowerCase());
     if (previous !== undefined) {
-      throw new PkiError(
-        PKI_ERROR_CODES.invalidClusterName,
-        `cluster ${JSON.stringify(cluster)} is listed twice${previous === cluster ? '' : ` (as ${JSON.stringify(previous)})`}`,
-        'Give every cluster a unique name; names differing only by case share a folder on case-insensitive disks.',
-      );
+      throw new PkiError({ code: PKI_ERROR_CODES.invalidClusterName, message: `cluster ${JSON.stringify(cluster)} is listed twice${previous === cluster ? '' : ` (as ${JSON.stringify(previous)})`}`, hint: 'Give every cluster a unique name; names differing only by case share a folder on case-insensitive disks.' });
     }
     seen.set(cluster.toLowerCase(), cluster);
   }
@@ -76,11 +60,7 @@ export function assertClusterList(clusters: readonly string[]): void {
 export function normaliseSerial(serial: string): string {
   const hex = serial.trim().toLowerCase().replace(/^0+/, '');
   if (!/^[0-9a-f]+$/.test(hex) || hex.length > 40 || (hex.length === 40 && Number.parseInt(hex[0] ?? '0', 16) >= 8)) {
-    throw new PkiError(
-      PKI_ERROR_CODES.invalidOptions,
-      `serial number ${JSON.stringify(serial)} is not a positive hex integer of at most 20 bytes`,
-      'Leave serialNumber unset to get a random 16-byte serial.',
-    );
+    throw new PkiError({ code: PKI_ERROR_CODES.invalidOptions, message: `serial number ${JSON.stringify(serial)} is not a positive hex integer of at most 20 bytes`, hint: 'Leave serialNumber unset to get a random 16-byte serial.' });
   }
   return hex.length % 2 === 0 ? hex : `0${hex}`;
 }

@@ -1,3 +1,4 @@
+import { MeshfedError } from '../errors/index.js';
 import type { Topology } from '../topology/index.js';
 import type { Step, StepKind } from './types.js';
 
@@ -67,11 +68,10 @@ export function buildSteps(topology: Topology, flatNetworksNeedingRoutes: Set<st
   return steps;
 }
 
-export class PlanCycleError extends Error {
-  readonly code = 'MF0001';
-  readonly hint = 'this is a bug in meshfed: please report the mesh file';
+export class PlanCycleError extends MeshfedError<'MF0001'> {
+  override readonly name = 'PlanCycleError';
   constructor(readonly stuck: string[]) {
-    super(`the plan's steps form a cycle: ${stuck.join(', ')}`);
+    super({ code: 'MF0001', message: `the plan's steps form a cycle: ${stuck.join(', ')}`, hint: 'this is a bug in meshfed: please report the mesh file' });
   }
 }
 

@@ -19,7 +19,7 @@ async function lstatOrUndefined(path: string) {
     return await lstat(path);
   } catch (e) {
     if (errno(e) === 'ENOENT') return undefined;
-    throw new RenderError('MF3805', `cannot read ${path}: ${errno(e) ?? 'I/O error'}`, 'check that you may read the output folder', path);
+    throw new RenderError({ code: 'MF3805', message: `cannot read ${path}: ${errno(e) ?? 'I/O error'}`, hint: 'check that you may read the output folder', path: path });
   }
 }
 
@@ -32,22 +32,22 @@ async function previousFiles(outDir: string): Promise<Set<string>> {
   const info = await lstatOrUndefined(outDir);
   if (!info) return new Set();
   if (info.isSymbolicLink() || !info.isDirectory())
-    throw new RenderError('MF3802', `${outDir} is ${info.isSymbolicLink() ? 'a symlink' : 'not a folder'}`, 'render into a folder of its own (meshfed follows no symlinks)', outDir);
+    throw new RenderError({ code: 'MF3802', message: `${outDir} is ${info.isSymbolicLink() ? 'a symlink' : 'not a folder'}`, hint: 'render into a folder of its own (meshfed follows no symlinks)', path: outDir });
   const manifestPath = join(outDir, MANIFEST_FILE);
   const m = await lstatOrUndefined(manifestPath);
   if (!m) {
     if ((await readdir(outDir)).length > 0)
-      throw new RenderError('MF3801', `${outDir} holds files that meshfed did not render`, 'render into an empty or new folder (e.g. -o out/); meshfed replaces only what it rendered there before', outDir);
+      throw new RenderError({ code: 'MF3801', message: `${outDir} holds files that meshfed did not render`, hint: 'render into an empty or new folder (e.g. -o out/); meshfed replaces only what it rendered there before', path: outDir });
     return new Set();
   }
   const hint = `remove ${manifestPath} and everything meshfed rendered, or render into a new folder`;
-  if (!m.isFile()) throw new RenderError('MF3802', `${manifestPath} is not a regular file`, hint, manifestPath);
+  if (!m.isFile()) throw new RenderError({ code: 'MF3802', message: `${manifestPath} is not a regular file`, hint: hint, path: manifestPath });
   try {
     const parsed = JSON.parse(await readFile(manifestPath, 'utf8')) as Partial<Manifest>;
     if (parsed.renderedBy !== 'meshfed' || !Array.isArray(parsed.files) || !parsed.files.every(safeRelative)) throw new Error('not a manifest');
     return new Set(parsed.files);
   } catch {
-    throw new RenderError('MF3804', `${manifestPath} is not a manifest meshfed wrote`, hint, manifestPath);
+    throw new RenderError({ code: 'MF3804', message: `${manifestPath} is not a manifest meshfed wrote`, hint: hint, path: manifestPath });
   }
 }
 
@@ -69,7 +69,7 @@ async function writeWhole(path: string, content: string, mode: number): Promise<
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    throw new RenderError('MF3805', `cannot write ${path}: ${errno(e) ?? 'I/O error'}`, 'check that you may write the output folder', path);
+    throw new RenderError({ code: 'MF3805', message: `cannot write ${path}: ${errno(e) ?? 'I/O error'}`, hint: 'check that you may write the output folder', path: path });
   }
 }
 
@@ -87,7 +87,7 @@ export async function writeRendered(outDir: string, files: RenderedFile[]): Prom
   const next = new Set(files.map((f) => f.path));
   const checkedDirs = new Set<string>();
   for (const f of files) {
-    if (!safeRelative(f.path) || f.path === MANIFEST_FILE) throw new RenderError('MF3805', `refusing to write ${f.path} outside ${outDir}`, 'this is a bug in meshfed: please report the mesh file', outDir);
+    if (!safeRelative(f.path) || f.path === MANIFEST_FILE) throw new RenderError({ code: 'MF3805', message: `refusing to write ${f.path} outside ${outDir}`, hint: 'this is a bug in meshfed: please report the mesh file', path: outDir });
     const segments = f.path.split('/');
     for (let i = 1; i < segments.length; i++) {
       const rel = segments.slice(0, i).join('/');
@@ -95,15 +95,15 @@ export async function writeRendered(outDir: string, files: RenderedFile[]): Prom
       checkedDirs.add(rel);
       const info = await lstatOrUndefined(join(outDir, rel));
       if (info && (info.isSymbolicLink() || !info.isDirectory()))
-        throw new RenderError('MF3802', `${join(outDir, rel)} is ${info.isSymbolicLink() ? 'a symlink' : 'not a folder'}; meshfed would write ${f.path} through it`, `move ${join(outDir, rel)} away, or render into a new folder`, join(outDir, rel));
+        throw new RenderError({ code: 'MF3802', message: `${join(outDir, rel)} is ${info.isSymbolicLink() ? 'a symlink' : 'not a folder'}; meshfed would write ${f.path} through it`, hint: `move ${join(outDir, rel)} away, or render into a new folder`, path: join(outDir, rel) });
     }
     const path = join(outDir, f.path);
     const info = await lstatOrUndefined(path);
     if (!info) continue;
     if (info.isSymbolicLink() || !info.isFile())
-      throw new RenderError('MF3802', `${path} is ${info.isSymbolicLink() ? 'a symlink' : 'not a regular file'}; meshfed writes no file through a link`, `move ${path} away (its target stays as it is), or render into a new folder`, path);
+      throw new RenderError({ code: 'MF3802', message: `${path} is ${info.isSymbolicLink() ? 'a symlink' : 'not a regular file'}; meshfed writes no file through a link`, hint: `move ${path} away (its target stays as it is), or render into a new folder`, path: path });
     if (!previous.has(f.path))
-      throw new RenderError('MF3803', `${path} exists and was not rendered by meshfed`, `move ${path} away, or render into a new folder`, path);
+      throw new RenderError({ code: 'MF3803', message: `${path} exists and was not rendered by meshfed`, hint: `move ${path} away, or render into a new folder`, path: path });
   }
 
   await mkdir(outDir, { recursive: true, mode: 0o755 });

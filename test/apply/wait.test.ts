@@ -14,7 +14,7 @@ describe('waitFor with a given clock', () => {
   it('gives up at the deadline of the given clock with MF8002, backing off from 250 ms to 2 s', async () => {
     const clock = fakeClock();
     const err = await waitFor(clock, async () => undefined, { timeoutMs: 180_000, what: 'the address', cluster: 'c1', hint: 'h' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'MF8002', cluster: 'c1', cause: 'timeout' });
+    expect(err).toMatchObject({ code: 'MF8002', cluster: 'c1', reason: 'timeout' });
     expect((err as Error).message).toBe('c1: gave up waiting for the address after 180 s');
     expect(clock.slept.slice(0, 5)).toEqual([250, 500, 1000, 2000, 2000]);
     expect(clock.now()).toBeGreaterThan(180_000);

@@ -60,7 +60,7 @@ describe('remote secrets', () => {
   it('does not let a broken kubeconfig hold an ID against a valid one in another secret', () => {
     const r = read([remoteSecret('a-secret', { cluster02: 'not: [valid' }), remoteSecret('b-secret', { cluster02: kubeconfig('cluster02', 'https://b.example:6443') })]);
     expect(ids(r)).toEqual([['cluster02', 'istio-system/b-secret', 'https://b.example:6443']]);
-    expect(r.errors.map((e) => [e.secret.name, e.cause])).toEqual([['a-secret', 'notYaml']]);
+    expect(r.errors.map((e) => [e.secret.name, e.reason])).toEqual([['a-secret', 'notYaml']]);
   });
 
   it('ignores secrets without the label, with another value, or in another namespace', () => {
@@ -103,7 +103,7 @@ describe('bad kubeconfigs', () => {
     expect(r.clusters).toEqual([]);
     expect(r.errors).toHaveLength(1);
     const err = r.errors[0]!;
-    expect(err).toMatchObject({ cause, code: DISCOVERY_ERROR_CODES[cause], clusterId: 'cluster02', secret: { namespace: 'istio-system', name: 'istio-remote-secret-cluster02' } });
+    expect(err).toMatchObject({ reason: cause, code: DISCOVERY_ERROR_CODES[cause], clusterId: 'cluster02', secret: { namespace: 'istio-system', name: 'istio-remote-secret-cluster02' } });
     expect(err.message).toContain(text);
     expect(err.message).toContain('cluster02');
     expect(err.message).toContain('istio-system/istio-remote-secret-cluster02');
