@@ -108,8 +108,10 @@ export function buildProgram(io: Io): Command {
     .description('run the discovery engine behind a read-only HTTP API and a change stream (SSE), until interrupted')
     .addOption(fileOption())
     .addOption(fromOption())
-    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--host <address>', 'address to listen on; off loopback a token is required', '127.0.0.1')
     .addOption(portOption())
+    .option('--token-file <file>', 'require Authorization: Bearer <the token in this file> (or set MESHFED_SERVE_TOKEN)')
+    .option('--allow-host <name...>', 'DNS names the Host header may carry besides the bound address', [])
     .action((o: ServeFlags, cmd: Command) => serveCommand({ ...o, ...kubeconfigOf(cmd) }, io));
   registerLabCommands(program, io);
   return program;

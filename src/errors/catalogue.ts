@@ -149,6 +149,13 @@ export const ERROR_CATALOGUE = {
   MF9502: { meaning: 'API: no such service', layer: 'serve', category: 'usage' },
   MF9503: { meaning: 'API: bad query parameter', layer: 'serve', category: 'usage' },
   MF9504: { meaning: 'API: method not allowed', layer: 'serve', category: 'usage' },
+  MF9505: { meaning: 'API: malformed request target or encoding', layer: 'serve', category: 'usage' },
+  MF9506: { meaning: 'API: Host header is not the address it serves on (DNS rebinding)', layer: 'serve', category: 'usage' },
+  MF9507: { meaning: 'API: request too large (a body, or headers over the limit)', layer: 'serve', category: 'usage' },
+  MF9508: { meaning: 'API: missing or wrong bearer token', layer: 'serve', category: 'usage' },
+  MF9509: { meaning: 'API: too many event streams open', layer: 'serve', category: 'usage' },
+  MF9510: { meaning: 'API: a handler failed (a bug in meshfed; the server keeps serving)', layer: 'serve', category: 'internal' },
+  MF9511: { meaning: 'serve: binding off loopback needs a token (--token-file or MESHFED_SERVE_TOKEN)', layer: 'serve', category: 'usage' },
 } as const satisfies Record<string, Entry>;
 
 type Catalogue = typeof ERROR_CATALOGUE;

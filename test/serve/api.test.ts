@@ -4,6 +4,7 @@
  * Server-Sent Events stream. The registry is built by the real buildRegistry from seed 000's
  * multi-network layout (test data, no Kubernetes API involved).
  */
+import { get as httpGet } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRegistry, type ClusterStatus, type Registry } from '../../src/discovery/index.js';
 import { startServer, type RegistrySource, type RunningServer } from '../../src/serve/index.js';
@@ -131,5 +132,47 @@ describe('meshfed serve API', () => {
     ac.abort();
     await new Promise((res) => setTimeout(res, 100));
     expect(source.listening).toBe(0);
+  });
+});
+
+describe('meshfed serve API: who may ask', () => {
+  it('refuses to bind off loopback without a token (MF9511)', async () => {
+    await expect(startServer({ source: new Source(), host: '0.0.0.0' })).rejects.toMatchObject({ code: 'MF9511' });
+  });
+
+  it('with a token: 401 JSON without it or with a wrong one, 200 with it; the Host check comes first', async () => {
+    const s = await startServer({ source: new Source(), token: 'the-token-0123456789' });
+    try {
+      const ask = (headers: Record<string, string>) => fetch(`${s.url}/api/v1/clusters`, { headers }).then(async (r) => ({ status: r.status, code: ((await r.json()) as { error?: { code: string } }).error?.code }));
+      expect(await ask({})).toEqual({ status: 401, code: 'MF9508' });
+      expect(await ask({ authorization: 'Bearer wrong' })).toEqual({ status: 401, code: 'MF9508' });
+      expect(await ask({ authorization: 'Bearer the-token-0123456789' })).toEqual({ status: 200, code: undefined });
+      // fetch will not send another Host; node:http will.
+      const evil = await new Promise<number>((resolve, reject) => {
+        httpGet(`${s.url}/api/v1/clusters`, { headers: { host: 'evil.example', authorization: 'Bearer the-token-0123456789' } }, (r) => (r.resume(), resolve(r.statusCode ?? 0))).on('error', reject);
+      });
+      expect(evil).toBe(421);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('caps event streams: past maxStreams a 503 JSON with Retry-After; a closed stream frees its place', async () => {
+    const src = new Source();
+    const s = await startServer({ source: src, maxStreams: 2 });
+    const acs = [new AbortController(), new AbortController()];
+    try {
+      for (const ac of acs) expect((await fetch(`${s.url}/api/v1/events`, { signal: ac.signal })).status).toBe(200);
+      const third = await fetch(`${s.url}/api/v1/events`);
+      expect([third.status, third.headers.get('retry-after'), ((await third.json()) as { error: { code: string } }).error.code]).toEqual([503, '5', 'MF9509']);
+      acs[0]!.abort();
+      await new Promise((r) => setTimeout(r, 100));
+      const ac = new AbortController();
+      expect((await fetch(`${s.url}/api/v1/events`, { signal: ac.signal })).status).toBe(200);
+      ac.abort();
+    } finally {
+      acs[1]!.abort();
+      await s.close();
+    }
   });
 });
