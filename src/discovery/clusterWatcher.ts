@@ -1,6 +1,6 @@
 import { slim } from './slim.js';
 import { listPath, pingApiServer, watchPath, type KubeClients, type KubeObject, type ListResult, type WatchEvent } from '../kube/index.js';
-import { DISCOVERY_ERROR_CODES, WatchFailure, clusterErrorOf } from './errors.js';
+import { DISCOVERY_ERROR_CODES, WatchError, clusterErrorOf } from './errors.js';
 import type { ClusterError, ClusterSnapshot, ClusterSyncState } from './types.js';
 
 /**
@@ -277,9 +277,10 @@ export class ClusterWatcher {
     } catch (e) {
       if (this.state === 'closed' || connection !== this.#connection) return;
       const why = clusterErrorOf(e).message;
-      const failure = new WatchFailure({
-        code: DISCOVERY_ERROR_CODES.unresponsive,
-        cause: 'unresponsive',
+      const failure = new WatchError({
+        reason: 'unresponsive',
+        cluster: this.clusterId,
+        cause: e,
         message: `${this.clusterId}: the API server's watches went quiet and it did not answer a probe of /readyz (${why})`,
         hint: 'the API server or the network to it hangs; check its process and load. Watches are re-listed when it answers again',
       });

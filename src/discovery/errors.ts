@@ -45,17 +45,20 @@ export function isRemoteSecretError(value: unknown): value is RemoteSecretError 
 }
 
 /** A failure the watcher itself diagnosed (e.g. a hung API server), carried through a watch's abort. */
-export class WatchFailure extends Error {
-  override readonly name = 'WatchFailure';
-  constructor(readonly error: { code: string; message: string; cause: string; hint: string }) {
-    super(error.message);
+export class WatchError extends MeshfedError<DiscoveryErrorCode> {
+  override readonly name = 'WatchError';
+  readonly reason: DiscoveryErrorReason;
+  declare readonly cluster: string;
+
+  constructor(init: { reason: DiscoveryErrorReason; message: string; hint: string; cluster: string; cause?: unknown }) {
+    super({ code: DISCOVERY_ERROR_CODES[init.reason], message: init.message, hint: init.hint, cluster: init.cluster, cause: init.cause });
+    this.reason = init.reason;
   }
 }
 
 /** What a watcher records about a failure: the kube layer's own code and cause when it has one. */
 export function clusterErrorOf(err: unknown): { code: string; message: string; cause: string; hint: string } {
-  if (err instanceof WatchFailure) return { ...err.error };
-  if (err instanceof KubeError) return { code: err.code, message: err.message, cause: err.reason, hint: err.hint };
+  if (err instanceof WatchError || err instanceof KubeError) return { code: err.code, message: err.message, cause: err.reason, hint: err.hint };
   const message = err instanceof Error ? err.message : String(err);
   return { code: DISCOVERY_ERROR_CODES.watchFailed, message, cause: 'watchFailed', hint: 'see the message; the watcher re-lists with backoff' };
 }

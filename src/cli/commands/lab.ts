@@ -78,7 +78,7 @@ export function registerLabCommands(program: Command, io: Io): void {
   lab
     .command('routes')
     .description("run the rendered out/<cluster>/90-routes.sh inside each cluster's node namespace of the lab's pod network (or --remove them)")
-    .option('-f, --file <mesh.yaml>', 'the mesh file', 'mesh.yaml')
+    .addOption(fileOption())
     .option('-d, --dir <dir>', 'the folder `meshfed render -o` wrote', 'out')
     .option('--remove', 'take the routes away again')
     .action(async (o: { file: string; dir: string; remove?: boolean }) => {
