@@ -210,6 +210,27 @@ describe('the lab pod network', () => {
     expect(listening).toContain(':192B '); // port 6443 in hex, listening in the pod namespace
   });
 
+  it('lab status shows the pod network; with its runner killed the lab is unhealthy, and lab up rebuilds it with every lab pod attached again', async () => {
+    const shown = await runCli('lab', 'status', '-f', meshPath);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`pod network: network namespaces ${podNetworkPrefix(lab.stateDir)}* (7)`);
+    const runner = (await labStatus({ mesh, meshPath })).podNetwork!.runner!;
+    for (const l of listeners) l.kill('SIGKILL');
+    process.kill(runner.pid, 'SIGKILL');
+    await eventually('runner gone', async () => ((await labStatus({ mesh, meshPath })).podNetwork?.runner?.alive === false ? true : undefined));
+    const sick = await labStatus({ mesh, meshPath });
+    expect(sick.healthy).toBe(false);
+    expect(sick.problem).toContain('pod runner');
+    lab = await labUp({ mesh, meshPath });
+    expect(lab.reused).toBe(false);
+    const again = await labStatus({ mesh, meshPath });
+    expect(again.healthy, again.problem).toBe(true);
+    for (const [i, c] of lab.clusters.entries()) {
+      const ns = netnsOf(i, podIPs.get(c.name)!);
+      await eventually(`${c.name} app pod namespace again`, async () => (listLabNetns(ns).includes(ns) ? true : undefined));
+    }
+  });
+
   it('lab down removes every namespace and link, and the runner with them', async () => {
     const prefix = podNetworkPrefix(lab.stateDir);
     for (const l of listeners) l.kill('SIGKILL');
