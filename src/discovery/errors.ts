@@ -2,7 +2,7 @@ import { MeshfedError, namedCodesOf } from '../errors/index.js';
 import { KubeError } from '../kube/index.js';
 
 /**
- * Codes MF9xxx belong to the discovery layer (cause → code, from the one catalogue in
+ * Codes MF9xxx belong to the discovery layer (reason → code, from the one catalogue in
  * src/errors). Messages name secrets and clusters, never token or key material: a
  * kubeconfig's text is never quoted, not even in YAML errors.
  */

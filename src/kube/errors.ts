@@ -3,7 +3,7 @@ import { MeshfedError, namedCodesOf } from '../errors/index.js';
 /**
  * One error type for everything that talks to a cluster, so callers decide on `reason`
  * (retry, ask for credentials, report) without knowing client-node's error shapes.
- * Codes MF7xxx belong to the kube layer (cause → code, from the one catalogue in src/errors);
+ * Codes MF7xxx belong to the kube layer (reason → code, from the one catalogue in src/errors);
  * MF4xxx are the live diagnostics built on top of it.
  */
 export const KUBE_ERROR_CODES = namedCodesOf('kube');
