@@ -1,4 +1,4 @@
-import type { ErrorCategory, MeshfedError } from '../errors/index.js';
+import { redactSecrets, type ErrorCategory, type MeshfedError } from '../errors/index.js';
 
 /** The one table of exit codes (also in the README). */
 export const EXIT = {
@@ -27,7 +27,7 @@ export const EXIT_OF_CATEGORY: Record<ErrorCategory, ExitCode> = {
 /** How the boundary prints an error: code, message, hint; with --verbose the errors it explains. */
 export function formatError(e: MeshfedError, verbose: boolean): string {
   const lines = [`error ${e.code}: ${e.message}`, `  hint: ${e.hint}`];
-  if (verbose) for (let c = e.cause, depth = 0; c !== undefined && depth < 5; c = c instanceof Error ? c.cause : undefined, depth++) lines.push(`  cause: ${c instanceof Error ? c.message : String(c)}`);
+  if (verbose) for (let c = e.cause, depth = 0; c !== undefined && depth < 5; c = c instanceof Error ? c.cause : undefined, depth++) lines.push(`  cause: ${redactSecrets(c instanceof Error ? c.message : String(c))}`);
   return lines.join('\n') + '\n';
 }
 

@@ -9,7 +9,7 @@ import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { registerLabCommands } from './commands/lab.js';
 import { meshfedVersion, versionCommand } from './commands/version.js';
-import { isMeshfedError } from '../errors/index.js';
+import { isMeshfedError, redactSecrets } from '../errors/index.js';
 import { CommandExit, EXIT, EXIT_OF_CATEGORY, formatError } from './exit.js';
 import { concurrencyOption, DEFAULT_APPLY_TIMEOUT_S, DEFAULT_DISCOVER_TIMEOUT_S, fileOption, fromOption, outputOption, portOption, timeoutOption } from './flags.js';
 import { processIo, type Io } from './io.js';
@@ -134,7 +134,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.err(formatError(e, io.verbose));
       return EXIT_OF_CATEGORY[e.category];
     }
-    io.err(`unexpected error: ${e instanceof Error ? (io.verbose ? e.stack ?? e.message : e.message) : String(e)}\n  hint: this is a bug in meshfed; rerun with --verbose and report it\n`);
+    io.err(`unexpected error: ${redactSecrets(e instanceof Error ? (io.verbose ? e.stack ?? e.message : e.message) : String(e))}\n  hint: this is a bug in meshfed; rerun with --verbose and report it\n`);
     return EXIT.unexpected;
   }
 }

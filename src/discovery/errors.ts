@@ -1,4 +1,4 @@
-import { MeshfedError, namedCodesOf } from '../errors/index.js';
+import { MeshfedError, namedCodesOf, redactSecrets } from '../errors/index.js';
 import { KubeError } from '../kube/index.js';
 
 /**
@@ -59,6 +59,7 @@ export class WatchError extends MeshfedError<DiscoveryErrorCode> {
 /** What a watcher records about a failure: the kube layer's own code and cause when it has one. */
 export function clusterErrorOf(err: unknown): { code: string; message: string; cause: string; hint: string } {
   if (err instanceof WatchError || err instanceof KubeError) return { code: err.code, message: err.message, cause: err.reason, hint: err.hint };
-  const message = err instanceof Error ? err.message : String(err);
+  // Not ours: its text may quote a request or a URL with credentials.
+  const message = redactSecrets(err instanceof Error ? err.message : String(err));
   return { code: DISCOVERY_ERROR_CODES.watchFailed, message, cause: 'watchFailed', hint: 'see the message; the watcher re-lists with backoff' };
 }

@@ -1,3 +1,4 @@
+import { redactUrl } from '../errors/index.js';
 import type { KubeClients, KubeObject } from '../kube/index.js';
 import { ClusterWatcher, KINDS, kubeWatchSource, withKind, realSleep, untilAborted, type WatchSource, type WatchTuning } from './clusterWatcher.js';
 import { DISCOVERY_ERROR_CODES, clusterErrorOf, type RemoteSecretError, type SecretRef } from './errors.js';
@@ -180,7 +181,8 @@ export class Supervisor {
       this.#notify();
       return undefined;
     }
-    entry.server ||= made.server;
+    // Shown by discover and served by the API: a user:password in the kubeconfig's URL stays out.
+    entry.server ||= redactUrl(made.server);
     const o = this.#opts;
     const tuning: WatchTuning = Object.fromEntries(TUNING.flatMap((k) => (o[k] !== undefined ? [[k, o[k]]] : [])));
     entry.watcher = new ClusterWatcher({ ...tuning, clusterId, source: (o.sourceFor ?? kubeWatchSource)(made), onChange: () => this.#notify() }).start();

@@ -1,4 +1,5 @@
 import { categoryOf, type ErrorCategory, type ErrorCode } from './catalogue.js';
+import { redactSecrets } from './redact.js';
 
 export interface MeshfedErrorInit<C extends ErrorCode = ErrorCode> {
   code: C;
@@ -28,10 +29,11 @@ export class MeshfedError<C extends ErrorCode = ErrorCode> extends Error {
   readonly resource: string | undefined;
 
   constructor(init: MeshfedErrorInit<C>) {
-    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    // Messages quote what libraries and tools said, which can hold a credential: never kept.
+    super(redactSecrets(init.message), init.cause === undefined ? undefined : { cause: init.cause });
     this.code = init.code;
     this.category = categoryOf(init.code);
-    this.hint = init.hint;
+    this.hint = redactSecrets(init.hint);
     this.cluster = init.cluster;
     this.resource = init.resource;
   }
