@@ -4,6 +4,7 @@
  * it with `hostileCase(seed, index)`) and the peak RSS of the whole run, each beside its target.
  * Run: node --import tsx bench/fuzz.ts [--seed N] [--cases 10000] [--scale 1]
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { hostileCase, runCase, type CaseKind, type Outcome } from '../test/fuzz/hostile.js';
 
@@ -40,7 +41,7 @@ for (let i = 0; i < cases; i++) {
 const seconds = (performance.now() - t0) / 1000;
 const peakMb = process.resourceUsage().maxRSS / 1024;
 
-console.log(`fuzz: ${cases} cases of seed ${seed} (scale ${scale}) in ${seconds.toFixed(1)} s`);
+console.log(`fuzz: ${cases} cases of seed ${seed} (scale ${scale}) in ${seconds.toFixed(1)} s on ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`outcomes: ${[...outcomes].map(([o, n]) => `${o} ${n}`).join(', ')} — target: unexpected 0: ${unexpected.length === 0 ? 'OK' : 'FAILED'}`);
 console.log(`kinds: ${[...kinds].map(([k, v]) => `${k} ${v.count} (${(v.ms / v.count).toFixed(1)} ms avg)`).join(', ')}`);
 console.log(`first error codes of refused files: ${[...codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ')}`);

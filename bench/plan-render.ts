@@ -6,7 +6,7 @@
  *   issuing 200 intermediate CAs under one root (reported; key generation runs on every core).
  * Run: node --import tsx bench/plan-render.ts [--clusters N] [--networks M] [--large-clusters N] [--large-networks M] [--key rsa-4096|rsa-2048|ecdsa-p256]
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,7 @@ function meshText(n: number, m: number): string {
   return lines.join('\n') + '\n';
 }
 
+console.log(`on ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures scale with it)`);
 const text = meshText(clusters, networks);
 const times: number[] = [];
 let fileCount = 0;

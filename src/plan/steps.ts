@@ -79,35 +79,36 @@ export class PlanCycleError extends MeshfedError<'MF0001'> {
 export function orderSteps(steps: Step[], clusterOrder: string[]): Step[] {
   const clusterRank = new Map(clusterOrder.map((c, i) => [c, i]));
   const at = (c: string | undefined) => (c === undefined ? -1 : clusterRank.get(c) ?? -1);
-  // The tie-break (cluster, kind, watched cluster) as one number, compared without lookups:
-  // the heap compares it some 20 times per step, and a mesh may plan 200,000 steps.
+  // Steps by index, and the tie-break (cluster, kind, watched cluster) as one number per step:
+  // the heap compares keys some 20 times per step, and a mesh may plan 200,000 steps.
   const kinds = Object.keys(KIND_RANK).length;
   const width = clusterOrder.length + 1;
-  const entry = (step: Step) => ({ step, key: ((at(step.cluster) + 1) * kinds + KIND_RANK[step.kind]) * width + (at(step.watched) + 1) });
-  const byId = new Map(steps.map((s) => [s.id, s]));
-  const indegree = new Map(steps.map((s) => [s.id, s.needs.length]));
-  const dependents = new Map<string, string[]>();
-  for (const s of steps) {
+  const key = new Float64Array(steps.length);
+  const index = new Map<string, number>();
+  steps.forEach((s, i) => {
+    key[i] = ((at(s.cluster) + 1) * kinds + KIND_RANK[s.kind]) * width + (at(s.watched) + 1);
+    index.set(s.id, i);
+  });
+  const indegree = new Int32Array(steps.length);
+  const dependents: number[][] = steps.map(() => []);
+  steps.forEach((s, i) => {
+    indegree[i] = s.needs.length;
     for (const n of s.needs) {
-      if (!byId.has(n)) throw new Error(`step ${s.id} needs unknown step ${n}`);
-      const list = dependents.get(n);
-      if (list) list.push(s.id);
-      else dependents.set(n, [s.id]);
+      const j = index.get(n);
+      if (j === undefined) throw new Error(`step ${s.id} needs unknown step ${n}`);
+      dependents[j]!.push(i);
     }
-  }
+  });
   // A binary heap keeps the tie-break stable without re-sorting the ready set at every step,
   // which made planning quadratic in the number of remote secrets.
-  const ready = new MinHeap<{ step: Step; key: number }>((a, b) => a.key < b.key);
-  for (const s of steps) if (s.needs.length === 0) ready.push(entry(s));
+  const ready = new MinHeap<number>((a, b) => key[a]! < key[b]!);
+  steps.forEach((s, i) => {
+    if (s.needs.length === 0) ready.push(i);
+  });
   const out: Step[] = [];
-  for (let e = ready.pop(); e !== undefined; e = ready.pop()) {
-    const s = e.step;
-    out.push(s);
-    for (const d of dependents.get(s.id) ?? []) {
-      const left = indegree.get(d)! - 1;
-      indegree.set(d, left);
-      if (left === 0) ready.push(entry(byId.get(d)!));
-    }
+  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
+    out.push(steps[i]!);
+    for (const d of dependents[i]!) if (--indegree[d]! === 0) ready.push(d);
   }
   if (out.length !== steps.length) {
     const done = new Set(out);
