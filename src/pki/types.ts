@@ -1,7 +1,7 @@
-/** Key algorithms a meshfed CA can be issued with. */
-export type KeyAlgorithm = 'rsa-4096' | 'rsa-2048' | 'ecdsa-p256';
+import { KEY_ALGORITHMS, TRUST_DEFAULTS, type KeyAlgorithm } from '../trust/algorithms.js';
 
-export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['rsa-4096', 'rsa-2048', 'ecdsa-p256'];
+// The algorithm list and the defaults are shared with the mesh file's schema (src/trust).
+export { KEY_ALGORITHMS, type KeyAlgorithm };
 
 export interface TrustOptions {
   readonly keyAlgorithm: KeyAlgorithm;
@@ -9,12 +9,7 @@ export interface TrustOptions {
   readonly intermediateValidityDays: number;
 }
 
-/** Mirrors istio/tools/certs (Makefile.selfsigned.mk): RSA 4096, 3650 days for both CAs. */
-export const DEFAULT_TRUST_OPTIONS: TrustOptions = Object.freeze({
-  keyAlgorithm: 'rsa-4096',
-  rootValidityDays: 3650,
-  intermediateValidityDays: 3650,
-});
+export const DEFAULT_TRUST_OPTIONS: TrustOptions = TRUST_DEFAULTS;
 
 /** Outside facts the pure core needs; injected so tests are deterministic. */
 export interface CaDeps {

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PKI_ERROR_CODES, PkiError } from './errors.js';
+import { MAX_VALIDITY_DAYS } from '../trust/algorithms.js';
 import { DEFAULT_TRUST_OPTIONS, KEY_ALGORITHMS, type KeyAlgorithm, type TrustOptions } from './types.js';
-
-// Upper bound keeps notAfter well inside X.509's GeneralizedTime range.
-const MAX_VALIDITY_DAYS = 36_500;
 
 // Kubernetes label-value syntax (the cluster name ends up in topology.istio.io/cluster)
 // which is also a safe single path segment: no separators, cannot be `.` or `..`.

@@ -1,5 +1,5 @@
 export * from './types.js';
-export * from './defaults.js';
+export { API_VERSION, DEFAULT_ISTIO_VERSION } from './model.js';
 export { meshSchema } from './schema.js';
 export { DIAGNOSTIC_CODES, type DiagnosticCode } from './codes.js';
 export { validateMeshText, validateMeshFile, formatDiagnostic, type MeshValidation } from './load.js';

@@ -1,63 +1,55 @@
-import {
-  DEFAULT_ISTIO_VERSION,
-  DEFAULT_KEY_ALGORITHM,
-  DEFAULT_LAB_NODES,
-  DEFAULT_ROOT_DIR,
-  DEFAULT_TRUST_DOMAIN,
-  DEFAULT_VALIDITY_DAYS,
-} from './defaults.js';
-import type { ClusterSpec, KeyAlgorithm, MeshFile } from './types.js';
+import type { Static } from '@sinclair/typebox';
+import { ClusterSchema, DEFAULT_ISTIO_VERSION, FILLED_WHEN_ABSENT, MeshFileSchema } from './model.js';
+import type { ClusterSpec, MeshFile } from './types.js';
+
+/** The parts of a JSON Schema node that filling defaults reads. */
+interface SchemaNode {
+  type?: unknown;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  default?: unknown;
+  [FILLED_WHEN_ABSENT]?: boolean;
+}
 
 type Raw = Record<string, unknown>;
-const obj = (v: unknown): Raw => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {});
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Fills the defaults of a schema-valid mesh file; the result is what every other layer reads. */
-export function normalizeMesh(value: unknown): MeshFile {
-  const root = obj(value);
-  const spec = obj(root['spec']);
-  const istio = obj(spec['istio']);
-  const trust = obj(spec['trust']);
-  const lab = spec['lab'] === undefined ? undefined : obj(spec['lab']);
-  const clusters: ClusterSpec[] = (Array.isArray(spec['clusters']) ? spec['clusters'] : []).map((c) => {
-    const r = obj(c);
-    const name = str(r['name']) ?? '';
-    const cluster: ClusterSpec = {
-      name,
-      context: str(r['context']) ?? name,
-      controlPlane: str(r['controlPlane']) ?? 'self',
-      podCIDRs: strs(r['podCIDRs']),
-      serviceCIDRs: strs(r['serviceCIDRs']),
-    };
-    for (const k of ['apiServer', 'network', 'loadBalancerPool', 'eastWestGatewayAddress', 'nodeAddress'] as const) {
-      const v = str(r[k]);
-      if (v !== undefined) cluster[k] = v;
+/**
+ * `value` with every default the schema names filled in, objects keyed in the schema's order
+ * and holding only the fields it knows (a schema-valid file has no others).
+ */
+function fill(schema: SchemaNode, value: unknown): unknown {
+  if (schema.type === 'object' && schema.properties) {
+    const given = isRecord(value) ? value : {};
+    const out: Raw = {};
+    for (const [key, field] of Object.entries(schema.properties)) {
+      const v = given[key] ?? (field.default !== undefined ? structuredClone(field.default) : field[FILLED_WHEN_ABSENT] ? {} : undefined);
+      if (v !== undefined) out[key] = fill(field, v);
     }
-    return cluster;
-  });
-  return {
-    apiVersion: 'meshfed.io/v1alpha1',
-    kind: 'Mesh',
-    metadata: { name: str(obj(root['metadata'])['name']) ?? '' },
-    spec: {
-      istio: {
-        version: str(istio['version']) ?? DEFAULT_ISTIO_VERSION,
-        installer: istio['installer'] === 'helm' ? 'helm' : 'istioctl',
-        ...(str(istio['revision']) !== undefined ? { revision: str(istio['revision'])! } : {}),
-        ...(istio['meshConfig'] !== undefined ? { meshConfig: obj(istio['meshConfig']) } : {}),
-        ...(istio['values'] !== undefined ? { values: obj(istio['values']) } : {}),
-      },
-      trust: {
-        trustDomain: str(trust['trustDomain']) ?? DEFAULT_TRUST_DOMAIN,
-        rootDir: str(trust['rootDir']) ?? DEFAULT_ROOT_DIR,
-        keyAlgorithm: (str(trust['keyAlgorithm']) ?? DEFAULT_KEY_ALGORITHM) as KeyAlgorithm,
-        rootValidityDays: typeof trust['rootValidityDays'] === 'number' ? trust['rootValidityDays'] : DEFAULT_VALIDITY_DAYS,
-        intermediateValidityDays:
-          typeof trust['intermediateValidityDays'] === 'number' ? trust['intermediateValidityDays'] : DEFAULT_VALIDITY_DAYS,
-      },
-      clusters,
-      ...(lab ? { lab: { nodes: typeof lab['nodes'] === 'number' ? lab['nodes'] : DEFAULT_LAB_NODES } } : {}),
-    },
-  };
+    return out;
+  }
+  if (schema.items && Array.isArray(value)) return value.map((item) => fill(schema.items!, item));
+  return value;
+}
+
+/**
+ * Fills the defaults of a schema-valid mesh file; the result is what every other layer reads.
+ * The schema's `default`s are filled from the schema itself; the rest cannot be written as a
+ * JSON Schema literal (a cluster's context is its name) or never were (the Istio version).
+ */
+export function normalizeMesh(value: unknown): MeshFile {
+  const { spec, ...mesh } = fill(MeshFileSchema as SchemaNode, value) as MeshFile;
+  spec.istio.version ??= DEFAULT_ISTIO_VERSION;
+  // Keys in the order this layer always produced them: plans and rendered files list them so.
+  const clusters = (spec.clusters as Static<typeof ClusterSchema>[]).map(
+    ({ name, context, controlPlane, podCIDRs, serviceCIDRs, ...rest }): ClusterSpec => ({
+      name,
+      context: context ?? name,
+      controlPlane: controlPlane!, // the schema's default
+      podCIDRs: podCIDRs ?? [],
+      serviceCIDRs: serviceCIDRs ?? [],
+      ...rest,
+    }),
+  );
+  return { ...mesh, spec: { istio: spec.istio, trust: spec.trust, clusters, ...(spec.lab ? { lab: spec.lab } : {}) } };
 }

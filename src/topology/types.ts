@@ -1,58 +1,20 @@
-/** The mesh file as the user writes it (`apiVersion: meshfed.io/v1alpha1`, `kind: Mesh`). */
-export interface MeshFile {
-  apiVersion: 'meshfed.io/v1alpha1';
-  kind: 'Mesh';
-  metadata: { name: string };
-  spec: MeshSpec;
-}
+import type { Static } from '@sinclair/typebox';
+import type { KeyAlgorithm } from '../trust/algorithms.js';
+import type { ClusterSchema, IstioSchema, LabSchema, MeshFileSchema, TrustSchema } from './model.js';
 
-export type Installer = 'istioctl' | 'helm';
+// The mesh model's types come from its one definition (model.ts). Each is the shape after
+// normalizing: what the file may leave out is filled, so those fields are required here.
 
-export interface IstioSpec {
-  version: string;
-  installer: Installer;
-  /** Installs a revisioned control plane (`istiod-<revision>`). */
-  revision?: string;
-  /** Passed through to `spec.meshConfig` of every IstioOperator (or `meshConfig` of the istiod chart). */
-  meshConfig?: Record<string, unknown>;
-  /** Passed through to `spec.values` (or the istiod chart values); meshfed's own settings win. */
-  values?: Record<string, unknown>;
-}
+export type { KeyAlgorithm };
 
-export type KeyAlgorithm = 'rsa-4096' | 'rsa-2048' | 'ecdsa-p256';
+/** `T` with the fields `K` that the normalizer always fills made required. */
+type Filled<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: Exclude<T[P], undefined> };
 
-export interface TrustSpec {
-  trustDomain: string;
-  /** Folder holding the root CA and one folder per cluster; relative to the mesh file. */
-  rootDir: string;
-  keyAlgorithm: KeyAlgorithm;
-  rootValidityDays: number;
-  intermediateValidityDays: number;
-}
-
-export interface ClusterSpec {
-  name: string;
-  /** kubeconfig context; defaults to the cluster name. */
-  context: string;
-  /** API server URL as the other control planes reach it. */
-  apiServer?: string;
-  network?: string;
-  /** `self` for a primary, or the name of the primary running this remote's control plane. */
-  controlPlane: string;
-  podCIDRs: string[];
-  serviceCIDRs: string[];
-  /** Addresses a LoadBalancer may hand out where there is no cloud load balancer (MetalLB-style). */
-  loadBalancerPool?: string;
-  /** Pins the east-west gateway's address; defaults to the first host of the pool. */
-  eastWestGatewayAddress?: string;
-  /** Where other clusters of a flat network route this cluster's pod/service CIDRs (a node address). */
-  nodeAddress?: string;
-}
-
-export interface LabSpec {
-  /** Simulated nodes per cluster. */
-  nodes: number;
-}
+export type IstioSpec = Filled<Static<typeof IstioSchema>, 'version' | 'installer'>;
+export type Installer = IstioSpec['installer'];
+export type TrustSpec = Filled<Static<typeof TrustSchema>, keyof Static<typeof TrustSchema>>;
+export type ClusterSpec = Filled<Static<typeof ClusterSchema>, 'context' | 'controlPlane' | 'podCIDRs' | 'serviceCIDRs'>;
+export type LabSpec = Filled<Static<typeof LabSchema>, 'nodes'>;
 
 export interface MeshSpec {
   istio: IstioSpec;
@@ -63,6 +25,14 @@ export interface MeshSpec {
    * loopback, so loopback API servers are expected rather than a mistake.
    */
   lab?: LabSpec;
+}
+
+/** The mesh file after normalizing (`apiVersion: meshfed.io/v1alpha1`, `kind: Mesh`): what every other layer reads. */
+export interface MeshFile {
+  apiVersion: Static<typeof MeshFileSchema>['apiVersion'];
+  kind: Static<typeof MeshFileSchema>['kind'];
+  metadata: Static<typeof MeshFileSchema>['metadata'];
+  spec: MeshSpec;
 }
 
 /** Where a value sits in the mesh file, 1-based, for diagnostics. */
