@@ -36,12 +36,15 @@ export interface ApplyReport {
   dryRun: boolean;
 }
 
-/** One client per cluster of the plan from the operator's kubeconfig, or why one could not be made. */
-export function clientsFor(plan: Plan, kubeconfig: string): Map<string, KubeClients | Error> {
+/**
+ * One client per cluster of the plan from the operator's kubeconfig, or why one could not be
+ * made. `requestTimeoutMs` bounds each request, so a hung API server fails its steps in time.
+ */
+export function clientsFor(plan: Plan, kubeconfig: string, opts: { requestTimeoutMs?: number } = {}): Map<string, KubeClients | Error> {
   const clients = new Map<string, KubeClients | Error>();
   for (const c of plan.clusters) {
     try {
-      clients.set(c.name, kubeClients(kubeconfig, c.context));
+      clients.set(c.name, kubeClients(kubeconfig, c.context, opts));
     } catch (e) {
       clients.set(c.name, e as Error);
     }

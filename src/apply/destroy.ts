@@ -14,6 +14,9 @@ export interface DestroyOptions {
   onEvent?(e: StepEvent): void;
 }
 
+/** Destroy's deadline for each wait and each Kubernetes request (it has no --timeout). */
+export const DESTROY_TIMEOUT_MS = 120_000;
+
 /** The plan's steps with every edge turned around: undo a step only after what built on it. */
 export function destroySteps(plan: Plan): Step[] {
   const dependents = new Map<string, string[]>();
@@ -29,7 +32,7 @@ export async function destroyMesh(opts: DestroyOptions): Promise<Map<string, Ste
     installer: opts.installer,
     clock: opts.clock,
     dryRun: false,
-    waitTimeoutMs: 120_000,
+    waitTimeoutMs: DESTROY_TIMEOUT_MS,
     stateLock: new KeyedLock(),
   };
   return runDag(destroySteps(opts.plan), {

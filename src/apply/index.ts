@@ -1,5 +1,5 @@
 export { applyMesh, clientsFor, type ApplyOptions, type ApplyReport, type PruneOutcome } from './apply.js';
-export { destroyMesh, destroySteps, type DestroyOptions } from './destroy.js';
+export { DESTROY_TIMEOUT_MS, destroyMesh, destroySteps, type DestroyOptions } from './destroy.js';
 export { runDag, type StepEvent, type StepOutcome, type StepStatus } from './dag.js';
 export { systemClock, type Clock } from './context.js';
 export { installerFor, istioctlInstaller, helmInstaller, defaultHelm, type MeshInstaller, type InstallComponent, type InstallFile } from './installer.js';

@@ -49,27 +49,28 @@ async function withFiles<T>(c: ClusterPlan, files: InstallFile[], use: (paths: s
   }
 }
 
-export function istioctlInstaller(opts: { plan: Plan; kubeconfig: string; binary: string }): MeshInstaller {
-  const { plan, kubeconfig, binary } = opts;
+/** `timeoutMs`: how long a tool run may take before it is killed (an install gets its own). */
+export function istioctlInstaller(opts: { plan: Plan; kubeconfig: string; binary: string; timeoutMs?: number }): MeshInstaller {
+  const { plan, kubeconfig, binary, timeoutMs: toolTimeoutMs } = opts;
   return {
     tool: 'istioctl',
     files: (c, component, inputs) =>
       component === 'istio' ? [{ name: 'istio.yaml', yaml: toYaml(istioOperator(plan, c, inputs)) }] : [{ name: 'eastwest-gateway.yaml', yaml: toYaml(eastWestGatewayOperator(plan, c)) }],
-    install: (c, component, files) =>
+    install: (c, component, files, { timeoutMs }) =>
       withFiles(c, files, async ([file]) => {
-        await istioctl(binary, ['install', '-y', '-f', file!], whereOf(kubeconfig, c));
+        await istioctl(binary, ['install', '-y', '-f', file!], whereOf(kubeconfig, c, timeoutMs));
         return `istioctl install -f ${component}`;
       }),
     async uninstall(c) {
       // --purge removes every revision: the cluster goes back to no Istio at all.
-      await istioctl(binary, ['uninstall', '--purge', '-y'], whereOf(kubeconfig, c));
+      await istioctl(binary, ['uninstall', '--purge', '-y'], whereOf(kubeconfig, c, toolTimeoutMs));
       return 'istioctl uninstall --purge';
     },
   };
 }
 
-export function helmInstaller(opts: { plan: Plan; kubeconfig: string; helm: HelmSource }): MeshInstaller {
-  const { plan, kubeconfig, helm } = opts;
+export function helmInstaller(opts: { plan: Plan; kubeconfig: string; helm: HelmSource; timeoutMs?: number }): MeshInstaller {
+  const { plan, kubeconfig, helm, timeoutMs: toolTimeoutMs } = opts;
   const rev = plan.mesh.istio.revision;
   return {
     tool: 'helm',
@@ -82,7 +83,7 @@ export function helmInstaller(opts: { plan: Plan; kubeconfig: string; helm: Helm
         : [{ name: 'gateway.values.yaml', yaml: toYaml(helmGatewayValues(plan, c)) }],
     install: (c, component, files, { timeoutMs }) =>
       withFiles(c, files, async (paths) => {
-        const where = whereOf(kubeconfig, c);
+        const where = whereOf(kubeconfig, c, timeoutMs);
         if (component === 'eastwest-gateway') {
           // No --wait: the gateway-address step waits for the address and says what is missing.
           await helmUpgrade(helm, where, HELM_RELEASES.gateway, HELM_CHARTS.gateway, paths[0]!, { wait: false, timeoutS: 0 });
@@ -95,12 +96,12 @@ export function helmInstaller(opts: { plan: Plan; kubeconfig: string; helm: Helm
       }),
     async uninstall(c) {
       const releases = [HELM_RELEASES.gateway, HELM_RELEASES.istiod(rev), HELM_RELEASES.base];
-      await helmUninstall(helm, whereOf(kubeconfig, c), releases);
+      await helmUninstall(helm, whereOf(kubeconfig, c, toolTimeoutMs), releases);
       return `helm uninstall ${releases.join(', ')}`;
     },
     async uninstallGateway(c) {
       // Helm keeps a record of its release: uninstall it rather than deleting its objects under it.
-      await helmUninstall(helm, whereOf(kubeconfig, c), [HELM_RELEASES.gateway]);
+      await helmUninstall(helm, whereOf(kubeconfig, c, toolTimeoutMs), [HELM_RELEASES.gateway]);
       return `helm release ${HELM_RELEASES.gateway}`;
     },
   };
@@ -112,8 +113,9 @@ export function defaultHelm(plan: Plan): HelmSource {
 }
 
 /** The installer the mesh file names, with the binaries the operator chose. */
-export function installerFor(plan: Plan, tools: { kubeconfig: string; istioctl: string; helm?: HelmSource }): MeshInstaller {
+export function installerFor(plan: Plan, tools: { kubeconfig: string; istioctl: string; helm?: HelmSource; timeoutMs?: number }): MeshInstaller {
+  const timeout = tools.timeoutMs ? { timeoutMs: tools.timeoutMs } : {};
   return plan.mesh.istio.installer === 'helm'
-    ? helmInstaller({ plan, kubeconfig: tools.kubeconfig, helm: tools.helm ?? defaultHelm(plan) })
-    : istioctlInstaller({ plan, kubeconfig: tools.kubeconfig, binary: tools.istioctl });
+    ? helmInstaller({ plan, kubeconfig: tools.kubeconfig, helm: tools.helm ?? defaultHelm(plan), ...timeout })
+    : istioctlInstaller({ plan, kubeconfig: tools.kubeconfig, binary: tools.istioctl, ...timeout });
 }

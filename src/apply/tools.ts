@@ -6,9 +6,14 @@ export interface ToolResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Killed at `timeoutMs`: it ran past its deadline. */
+  timedOut?: boolean;
 }
 
-/** Runs a CLI (istioctl, helm) without a shell; output is captured, never echoed. */
+/** After SIGTERM at the deadline, how long a tool gets to exit before SIGKILL (a hung one ignores SIGTERM). */
+const KILL_GRACE_MS = 2_000;
+
+/** Runs a CLI (istioctl, helm) without a shell; output is captured, never echoed; killed at `timeoutMs`. */
 export function runTool(binary: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ToolResult> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(binary, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -16,14 +21,26 @@ export function runTool(binary: string, args: string[], opts: { env?: NodeJS.Pro
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs) : undefined;
+    let timedOut = false;
+    let hardKill: NodeJS.Timeout | undefined;
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGTERM');
+          hardKill = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+        }, opts.timeoutMs)
+      : undefined;
+    const done = () => {
+      clearTimeout(timer);
+      clearTimeout(hardKill);
+    };
     child.on('error', (e) => {
-      if (timer) clearTimeout(timer);
+      done();
       reject(e);
     });
     child.on('close', (code) => {
-      if (timer) clearTimeout(timer);
-      resolveRun({ code: code ?? 1, stdout, stderr });
+      done();
+      resolveRun({ code: code ?? 1, stdout, stderr, ...(timedOut ? { timedOut } : {}) });
     });
   });
 }
@@ -42,14 +59,15 @@ export interface Where {
 }
 
 /** A cluster of the plan, reached through the operator's kubeconfig. */
-export const whereOf = (kubeconfig: string, c: Pick<ClusterPlan, 'name' | 'context'>): Where => ({ cluster: c.name, kubeconfig, context: c.context });
+export const whereOf = (kubeconfig: string, c: Pick<ClusterPlan, 'name' | 'context'>, timeoutMs?: number): Where => ({ cluster: c.name, kubeconfig, context: c.context, ...(timeoutMs ? { timeoutMs } : {}) });
 
 async function runInstaller(tool: 'istioctl' | 'helm', binary: string, args: string[], where: Where): Promise<ToolResult> {
   const target = tool === 'istioctl' ? ['--kubeconfig', where.kubeconfig, '--context', where.context] : ['--kubeconfig', where.kubeconfig, '--kube-context', where.context];
   const code = tool === 'istioctl' ? 'MF8001' : 'MF8007';
+  const timeoutMs = where.timeoutMs ?? 600_000;
   let r: ToolResult;
   try {
-    r = await runTool(binary, [...args, ...target], { timeoutMs: where.timeoutMs ?? 600_000 });
+    r = await runTool(binary, [...args, ...target], { timeoutMs });
   } catch (e) {
     const hint =
       tool === 'istioctl'
@@ -57,6 +75,8 @@ async function runInstaller(tool: 'istioctl' | 'helm', binary: string, args: str
         : 'install helm 3 and put it on PATH, or pass --helm <path> (meshfed lab build builds one)';
     throw new ApplyError({ code: code, message: `cannot run ${tool} (${binary}): ${(e as Error).message}`, hint: hint, cluster: where.cluster });
   }
+  if (r.timedOut)
+    throw new ApplyError({ code: code, message: `${tool} ${args.slice(0, 2).join(' ')} in ${where.cluster} was killed after ${Math.round(timeoutMs / 1000)} s (--timeout)${r.stderr || r.stdout ? `:\n${tail(r.stderr || r.stdout)}` : ''}`, hint: `check that ${where.cluster}'s API server answers; raise --timeout if the install is merely slow`, cluster: where.cluster, reason: 'timeout' });
   if (r.code !== 0)
     throw new ApplyError({ code: code, message: `${tool} ${args.slice(0, 2).join(' ')} failed in ${where.cluster}:\n${tail(r.stderr || r.stdout)}`, hint: `run it by hand to see everything: ${tool} ${args.join(' ')} ${target.slice(2).join(' ')}`, cluster: where.cluster });
   return r;

@@ -81,7 +81,7 @@ export function buildProgram(io: Io): Command {
     .option('--helm <path>', 'helm binary, for installer: helm (default: the lab build, then PATH)')
     .option('--charts <dir|repo>', 'Istio charts for installer: helm: a folder with base/, istiod/, gateway/, or a Helm repository name (default: the lab build, then "istio")')
     .option('--no-prune', 'keep what left the mesh file')
-    .addOption(timeoutOption('deadline for each wait (gateway address, tokens)', DEFAULT_APPLY_TIMEOUT_S))
+    .addOption(timeoutOption('deadline for each wait (gateway address, tokens), Kubernetes request and istioctl/helm run', DEFAULT_APPLY_TIMEOUT_S))
     .addOption(outputOption(['text', 'json']))
     .action((o: ApplyFlags, cmd: Command) => applyCommand({ ...o, ...kubeconfigOf(cmd) }, io));
   program

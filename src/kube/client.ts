@@ -1,4 +1,4 @@
-import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, type RequestContext } from '@kubernetes/client-node';
 import { KubeError } from './errors.js';
 
 /** Everything needed to talk to one cluster: one KubeConfig per context, never shared. */
@@ -12,9 +12,28 @@ export interface KubeClients {
   objects: KubernetesObjectApi;
 }
 
-/** Loads `context` from the kubeconfig at `kubeconfigPath` into its own KubeConfig. */
-export function kubeClients(kubeconfigPath: string, context: string): KubeClients {
-  const config = new KubeConfig();
+/**
+ * A KubeConfig whose every request (core and object API alike) ends at `requestTimeoutMs`:
+ * client-node sets no deadline, so an API server that takes the connection and never answers
+ * (or sends headers, then stalls) would hold the caller for ever. The signal is set where
+ * client-node asks the config for credentials, once per request, so the clock starts there.
+ */
+class BoundedKubeConfig extends KubeConfig {
+  constructor(private readonly requestTimeoutMs: number) {
+    super();
+  }
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    context.setSignal(AbortSignal.timeout(this.requestTimeoutMs));
+  }
+}
+
+/**
+ * Loads `context` from the kubeconfig at `kubeconfigPath` into its own KubeConfig. With
+ * `requestTimeoutMs`, each request fails as a `timeout` KubeError once it has run that long.
+ */
+export function kubeClients(kubeconfigPath: string, context: string, opts: { requestTimeoutMs?: number } = {}): KubeClients {
+  const config = opts.requestTimeoutMs ? new BoundedKubeConfig(opts.requestTimeoutMs) : new KubeConfig();
   try {
     config.loadFromFile(kubeconfigPath);
   } catch (e) {

@@ -5,6 +5,10 @@
  * never answers the pod list (the cluster cannot sync). Either way the process prints its
  * report and exits within 7 s of `--timeout 5` (counted from its first request: loading the
  * CLI on a busy machine is not the deadline's business); before, it printed and never exited.
+ * `meshfed apply --timeout 5` against the same server when it answers no request at all, or
+ * sends a request's headers and then stalls: the cluster's first step fails with MF7007 within
+ * a bound near 5 s, its dependants are not started, and the process exits 2 naming the cluster
+ * (before, every request waited for ever and the process with it).
  * The server is a stand-in (a unit test of timing); loopback only.
  */
 import { spawn } from 'node:child_process';
@@ -24,9 +28,16 @@ const held: IncomingMessage[] = [];
 /** When the CLI's first request arrived: the deadline runs from there (loading the CLI on a busy machine is not its business). */
 let firstRequestAt = 0;
 let hangPodList = false;
+/** For apply: every request is held (`silent`), or answered with headers and a body that never ends (`stall`). */
+let hangAll: 'no' | 'silent' | 'stall' = 'no';
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   firstRequestAt ||= Date.now();
+  if (hangAll !== 'no') {
+    held.push(req);
+    if (hangAll === 'stall') res.writeHead(200, { 'content-type': 'application/json' }).write('{"kind":');
+    return;
+  }
   const url = new URL(req.url ?? '/', 'https://x');
   if (url.searchParams.get('watch') === 'true' || (hangPodList && url.pathname === '/api/v1/pods')) {
     held.push(req); // never answered: no status line, no headers
@@ -54,10 +65,10 @@ afterAll(async () => {
 });
 
 /** Runs the built CLI; kills it after 30 s so a regression fails instead of hanging the suite. */
-function discover(): Promise<{ code: number | null; ms: number; total: number; stdout: string; stderr: string }> {
+function meshfed(args: string[]): Promise<{ code: number | null; ms: number; total: number; stdout: string; stderr: string }> {
   const started = Date.now();
   firstRequestAt = 0;
-  const child = spawn(process.execPath, [resolve('bin/meshfed.js'), 'discover', '-f', meshPath, '--kubeconfig', kubeconfigPath, '--timeout', '5', '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [resolve('bin/meshfed.js'), ...args, '-f', meshPath, '--kubeconfig', kubeconfigPath, '--timeout', '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -71,6 +82,8 @@ function discover(): Promise<{ code: number | null; ms: number; total: number; s
     }),
   );
 }
+
+const discover = () => meshfed(['discover', '-o', 'json']);
 
 describe('discover --timeout 5 against an API server that never answers a watch', () => {
   it('lists answer, watches hang: the cluster syncs, the report is printed and the process exits well within 7 s', async () => {
@@ -95,4 +108,25 @@ describe('discover --timeout 5 against an API server that never answers a watch'
     expect(held.some((q) => q.url?.startsWith('/api/v1/pods') && !q.url.includes('watch=true'))).toBe(true);
     expect(held.filter((q) => q.url?.includes('watch=true')).length).toBeGreaterThan(0);
   }, 40_000);
+});
+
+describe('apply --timeout 5 against an API server that never answers a request', () => {
+  for (const mode of ['silent', 'stall'] as const) {
+    it(`${mode === 'silent' ? 'no status line, no headers' : 'headers, then a body that never ends'}: the first step fails with MF7007 in c1, the rest is not started, exit 2 within 7 s`, async () => {
+      held.length = 0;
+      hangAll = mode;
+      try {
+        const r = await meshfed(['apply', '--istioctl', '/nonexistent/istioctl']);
+        expect(r.ms, `${r.total} ms from the spawn; ${r.stderr}`).toBeLessThan(7_000);
+        expect(r.ms).toBeGreaterThanOrEqual(4_500);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/FAILED \S+ in cluster c1 \[MF7007, timeout\]/);
+        expect(r.stderr).toMatch(/not started \(waiting on a failed step\): \S/);
+        // The scenario happened: apply's requests reached the server and were left hanging.
+        expect(held.length).toBeGreaterThan(0);
+      } finally {
+        hangAll = 'no';
+      }
+    }, 40_000);
+  }
 });

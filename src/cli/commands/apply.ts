@@ -1,4 +1,4 @@
-import { applyMesh, clientsFor, destroyMesh, installerFor, jsonProgress, lineProgress, liveProgress, systemClock, type ProgressSink, type StepOutcome } from '../../apply/index.js';
+import { applyMesh, clientsFor, DESTROY_TIMEOUT_MS, destroyMesh, installerFor, jsonProgress, lineProgress, liveProgress, systemClock, type ProgressSink, type StepOutcome } from '../../apply/index.js';
 import { planMesh, type Plan, type Step } from '../../plan/index.js';
 import { resolveHelm, resolveIstioctl, resolveKubeconfig } from '../environment.js';
 import { CommandExit, EXIT } from '../exit.js';
@@ -43,12 +43,16 @@ export function summarizeOutcomes(plan: Plan, outcomes: Map<string, StepOutcome>
   return { text: lines.join('\n') + '\n', exit: failed.length === 0 ? EXIT.ok : unreachableOnly ? EXIT.unreachable : EXIT.partial };
 }
 
-/** What apply and destroy are given, built from the kubeconfig and the installer flags. */
-function meshDrivers(plan: Plan, flags: Pick<ApplyFlags, 'kubeconfig' | 'istioctl' | 'helm' | 'charts'>, loaded: LoadedMesh) {
+/**
+ * What apply and destroy are given, built from the kubeconfig and the installer flags.
+ * `timeoutMs` (apply's --timeout) bounds every Kubernetes request and every istioctl or helm
+ * run, so a hung API server or tool fails its cluster's steps in time instead of holding the command.
+ */
+function meshDrivers(plan: Plan, flags: Pick<ApplyFlags, 'kubeconfig' | 'istioctl' | 'helm' | 'charts'>, loaded: LoadedMesh, timeoutMs: number) {
   const kubeconfig = resolveKubeconfig(flags.kubeconfig, loaded);
   return {
-    clients: clientsFor(plan, kubeconfig),
-    installer: installerFor(plan, { kubeconfig, istioctl: resolveIstioctl(flags.istioctl, loaded), helm: resolveHelm(flags, loaded) }),
+    clients: clientsFor(plan, kubeconfig, { requestTimeoutMs: timeoutMs }),
+    installer: installerFor(plan, { kubeconfig, istioctl: resolveIstioctl(flags.istioctl, loaded), helm: resolveHelm(flags, loaded), timeoutMs }),
     clock: systemClock,
   };
 }
@@ -60,7 +64,7 @@ export async function applyCommand(flags: ApplyFlags, io: Io): Promise<void> {
   const started = Date.now();
   const report = await applyMesh({
     plan,
-    ...meshDrivers(plan, flags, loaded),
+    ...meshDrivers(plan, flags, loaded, flags.timeout * 1000),
     rootDir: loaded.rootDir,
     dryRun: flags.dryRun,
     concurrency: flags.concurrency,
@@ -88,7 +92,7 @@ export async function destroyCommand(flags: Omit<ApplyFlags, 'dryRun' | 'prune' 
   const started = Date.now();
   const outcomes = await destroyMesh({
     plan,
-    ...meshDrivers(plan, flags, loaded),
+    ...meshDrivers(plan, flags, loaded, DESTROY_TIMEOUT_MS),
     concurrency: flags.concurrency,
     onEvent: (e) => progress.event(e),
   });
