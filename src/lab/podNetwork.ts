@@ -16,7 +16,7 @@
  * - one namespace per running lab pod: eth0 with the pod IP/32, default via 169.254.1.1.
  */
 import { createHash } from 'node:crypto';
-import { parseCidr, overlaps } from '../topology/index.js';
+import { parseCidr, overlaps, type Cidr } from '../topology/index.js';
 import { LAB_ERROR_CODES, LabError } from './errors.js';
 
 /** The lab's own link addresses: the second half of RFC 2544's range (labPools.ts takes the first). */
@@ -117,8 +117,16 @@ export function fabricCommands(plan: PodNetworkPlan): NetCommand[] {
     cmds.push(['ip', '-n', f, 'addr', 'add', `${n.gateway}/24`, 'dev', n.bridge]);
     cmds.push(['ip', '-n', f, 'link', 'set', n.bridge, 'up']);
   }
+  // Pod ranges may repeat across networks (Istio allows it; examples/mix does it), but one
+  // routing table can hold a range once. The fabric's own connections (a listener on a load
+  // balancer address answering a pod) reach the first cluster holding a range; a later
+  // cluster whose range overlaps it gets no fabric route (a lab limit, named in the README).
+  const routedPods: Cidr[] = [];
   for (const node of plan.nodes) {
     const ns = node.netns;
+    const podRange = parseCidr(node.podCIDR);
+    const fabricRoutesPods = podRange !== undefined && !routedPods.some((r) => overlaps(r, podRange));
+    if (fabricRoutesPods) routedPods.push(podRange);
     cmds.push(
       ['ip', 'netns', 'add', ns],
       ['ip', '-n', ns, 'link', 'set', 'lo', 'up'],
@@ -131,8 +139,8 @@ export function fabricCommands(plan: PodNetworkPlan): NetCommand[] {
       ['ip', '-n', ns, 'route', 'add', 'default', 'via', node.gateway],
       // The cluster's load balancer addresses all belong to the fabric (AnyIP).
       ['ip', '-n', f, 'route', 'add', 'local', node.loadBalancerPool, 'dev', 'lo'],
-      ['ip', '-n', f, 'route', 'add', node.podCIDR, 'via', node.nodeAddress, 'table', String(FABRIC_LOCAL_TABLE)],
     );
+    if (fabricRoutesPods) cmds.push(['ip', '-n', f, 'route', 'add', node.podCIDR, 'via', node.nodeAddress, 'table', String(FABRIC_LOCAL_TABLE)]);
   }
   return cmds;
 }

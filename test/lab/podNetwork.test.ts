@@ -56,6 +56,25 @@ describe('the lab pod network plan', () => {
     expect(cmds.filter((c) => c.includes(' veth ')).every((c) => / netns mfl[0-9a-f]{6}-/.test(c))).toBe(true);
   });
 
+  it('a pod range repeated on another network (as examples/mix has it) gets one fabric route, so lab up does not fail', () => {
+    const repeated = [
+      { name: 'east-1', network: 'east', podCIDR: '10.100.0.0/16', serviceCIDR: '10.101.0.0/16', loadBalancerPool: '172.18.21.0/24' },
+      { name: 'west-1', network: 'west', podCIDR: '10.100.0.0/16', serviceCIDR: '10.111.0.0/16', loadBalancerPool: '172.18.31.0/24' },
+      { name: 'west-2', network: 'west', podCIDR: '10.100.128.0/17', serviceCIDR: '10.112.0.0/16', loadBalancerPool: '172.18.32.0/24' },
+      { name: 'edge-1', network: 'edge', podCIDR: '10.120.0.0/16', serviceCIDR: '10.121.0.0/16', loadBalancerPool: '172.18.41.0/24' },
+    ];
+    const p = podNetworkPlan('/s', repeated);
+    const podRoutes = fabricCommands(p).map((c) => c.join(' ')).filter((c) => c.endsWith('table 100') && c.includes(' route add 10.'));
+    // The first cluster holding a range keeps it; overlapping later ones (equal or inside) get none.
+    expect(podRoutes).toEqual([
+      `ip -n ${p.fabric} route add 10.100.0.0/16 via ${p.nodes[0]!.nodeAddress} table 100`,
+      `ip -n ${p.fabric} route add 10.120.0.0/16 via ${p.nodes[3]!.nodeAddress} table 100`,
+    ]);
+    // Every cluster still gets its node namespace and its load balancer pool.
+    const cmds = fabricCommands(p).map((c) => c.join(' '));
+    for (const n of p.nodes) expect(cmds).toContain(`ip -n ${p.fabric} route add local ${n.loadBalancerPool} dev lo`);
+  });
+
   it('gives a pod its IP/32 on eth0 behind a proxy-ARP veth of its node', () => {
     const node = podNetworkPlan('/s', clusters).nodes[0]!;
     expect(podLinkName('10.10.0.5')).toBe('v0a0a0005');
