@@ -64,7 +64,14 @@ export async function startLabMesh(name: string, example: string, ips: readonly 
   const state = { dir, meshPath } as LabMesh;
   await use(example, opts);
   state.use = use;
-  state.lab = await labUp({ mesh: state.mesh, meshPath });
+  try {
+    state.lab = await labUp({ mesh: state.mesh, meshPath });
+  } catch (e) {
+    // A lab up that fails half-way leaves processes on this file's loopback addresses and
+    // namespaces behind; the file's afterAll never sees a lab to take down, so do it here.
+    await labDown({ mesh: state.mesh, meshPath }).catch(() => undefined);
+    throw e;
+  }
   state.clients = new Map(state.mesh.spec.clusters.map((c) => [c.name, kubeClients(state.lab.kubeconfig, c.context)]));
   state.down = async () => {
     await labDown({ mesh: state.mesh, meshPath }).catch(() => undefined);
