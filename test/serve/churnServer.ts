@@ -31,3 +31,12 @@ setInterval(() => {
 
 const server = await startServer({ source, port: 0 });
 process.stdout.write(`${server.url}\n`);
+
+// What the process really holds, for the fuzz test: after a full GC (run with --expose-gc),
+// the JS heap plus memory outside it (Buffers, socket write queues). RSS alone moves with when
+// the collector last ran, which on a loaded machine says little.
+process.on('SIGUSR2', () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  process.stdout.write(`${JSON.stringify({ retainedMiB: (m.heapUsed + m.external) / 2 ** 20 })}\n`);
+});
