@@ -1,4 +1,4 @@
-import type { KubeClients } from '../kube/index.js';
+import { sleep, type KubeClients } from '../kube/index.js';
 import type { ClusterPlan, Plan, PlannedObject, Step } from '../plan/index.js';
 import type { MeshInstaller } from './installer.js';
 
@@ -11,7 +11,7 @@ export interface Clock {
 /** The machine's clock, for the CLI. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms) => sleep(ms),
 };
 
 /** What apply, destroy and prune are given (no globals): the same code runs on any cluster. */

@@ -1,3 +1,4 @@
+import { pollUntil } from '../kube/index.js';
 import type { Clock } from './context.js';
 import { ApplyError } from './errors.js';
 
@@ -7,13 +8,7 @@ export async function waitFor<T>(
   probe: () => Promise<T | undefined>,
   opts: { timeoutMs: number; intervalMs?: number; what: string | (() => string); cluster: string; hint: string },
 ): Promise<T> {
-  const deadline = clock.now() + opts.timeoutMs;
-  let delay = opts.intervalMs ?? 250;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (clock.now() > deadline) throw new ApplyError({ code: 'MF8002', message: `${opts.cluster}: gave up waiting for ${typeof opts.what === 'function' ? opts.what() : opts.what} after ${Math.round(opts.timeoutMs / 1000)} s`, hint: opts.hint, cluster: opts.cluster, reason: 'timeout' });
-    await clock.sleep(delay);
-    delay = Math.min(delay * 2, 2000);
-  }
+  const r = await pollUntil(probe, { timeoutMs: opts.timeoutMs, intervalMs: opts.intervalMs ?? 250, maxIntervalMs: 2000, now: () => clock.now(), sleep: (ms) => clock.sleep(ms) });
+  if ('value' in r) return r.value;
+  throw new ApplyError({ code: 'MF8002', message: `${opts.cluster}: gave up waiting for ${typeof opts.what === 'function' ? opts.what() : opts.what} after ${Math.round(opts.timeoutMs / 1000)} s`, hint: opts.hint, cluster: opts.cluster, reason: 'timeout' });
 }

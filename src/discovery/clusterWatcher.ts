@@ -1,5 +1,5 @@
 import { slim } from './slim.js';
-import { listPath, pingApiServer, watchPath, type KubeClients, type KubeObject, type ListResult, type WatchEvent } from '../kube/index.js';
+import { Heartbeat, listWatchSource, reflect, type KubeClients, type KubeObject, type ListWatchSource, type ReflectorOptions, type Sleep, type WatchEvent } from '../kube/index.js';
 import { DISCOVERY_ERROR_CODES, WatchError, clusterErrorOf } from './errors.js';
 import type { ClusterError, ClusterSnapshot, ClusterSyncState } from './types.js';
 
@@ -30,22 +30,11 @@ export const KINDS: Record<WatchedResource | 'secrets', { apiVersion: string; ki
 export const withKind = (o: KubeObject, k: { apiVersion: string; kind: string }): KubeObject => (o.kind ? o : { ...o, ...k });
 
 /** How a watcher reaches the API; the default is src/kube's listPath/watchPath. Tests inject a fake. */
-export interface WatchSource {
-  /** `signal` ends the request (its socket too) when the watcher stops. */
-  list(path: string, signal?: AbortSignal): Promise<ListResult<KubeObject>>;
-  /** `timeoutSeconds` asks the server to end the watch by then, as client-go's reflector does. */
-  watch(path: string, resourceVersion: string, onEvent: (event: WatchEvent<KubeObject>) => void, signal: AbortSignal, opts?: { timeoutSeconds?: number }): Promise<string>;
-  /** Resolves when the API server answers at all (any status); rejects when it cannot be reached. */
-  probe?(timeoutMs: number): Promise<void>;
-}
+export type WatchSource = ListWatchSource<KubeObject>;
 
-export const kubeWatchSource = (clients: KubeClients): WatchSource => ({
-  list: (path, signal) => listPath<KubeObject>(clients, path, signal),
-  watch: (path, rv, onEvent, signal, opts) => watchPath<KubeObject>(clients, path, rv, onEvent, signal, opts),
-  probe: (timeoutMs) => pingApiServer(clients, timeoutMs),
-});
+export const kubeWatchSource = (clients: KubeClients): WatchSource => listWatchSource<KubeObject>(clients);
 
-export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
+export type { Sleep };
 
 export interface WatchTuning {
   /** Deadline for (re)gaining sync before the state turns `timeout`; default 30 s (istiod's remote cluster sync timeout). */
@@ -87,36 +76,18 @@ export interface ClusterWatchStatus {
   lastError?: ClusterError;
 }
 
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-
-/** stop() must not wait for a list to time out (15 s), whether or not the source ends it on abort. */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(signal.aborted ? undefined : v)),
-      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
-    );
-  });
+/** The reflector's share of the tuning (a watch still open probeTimeoutMs after its timeout is dead). */
+export function reflectorOptions(t: WatchTuning): ReflectorOptions {
+  return {
+    ...(t.sleep ? { sleep: t.sleep } : {}),
+    ...(t.initialBackoffMs !== undefined ? { initialBackoffMs: t.initialBackoffMs } : {}),
+    ...(t.maxBackoffMs !== undefined ? { maxBackoffMs: t.maxBackoffMs } : {}),
+    ...(t.watchTimeoutMs !== undefined ? { watchTimeoutMs: t.watchTimeoutMs } : {}),
+    ...(t.probeTimeoutMs !== undefined ? { deadWatchGraceMs: t.probeTimeoutMs } : {}),
+  };
 }
 
 const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-const isGone = (e: unknown) => {
-  const err = e as { reason?: unknown; status?: unknown };
-  return err?.status === 410 || err?.reason === 'conflict';
-};
 
 export class ClusterWatcher {
   readonly clusterId: string;
@@ -135,12 +106,8 @@ export class ClusterWatcher {
   readonly #arrays = new Map<WatchedResource, KubeObject[]>();
   #loops: Promise<void>[] = [];
   #waiters: (() => void)[] = [];
-  /** Aborted when the API server stops answering: every open watch of this connection ends. */
-  #connection = new AbortController();
-  /** When any list or watch of this cluster last delivered something (events and bookmarks alike). */
-  #heardAt = Date.now();
-  #heartbeat: ReturnType<typeof setInterval> | undefined;
-  #probing = false;
+  /** Drops every watch of this cluster when its API server goes quiet and does not answer a probe. */
+  #heartbeat: Heartbeat | undefined;
 
   constructor(opts: ClusterWatcherOptions) {
     if (!opts.source && !opts.clients) throw new TypeError('ClusterWatcher needs clients or a source');
@@ -152,9 +119,22 @@ export class ClusterWatcher {
 
   start(): this {
     this.#armDeadline();
-    const every = this.#opts.heartbeatMs ?? 30_000;
-    this.#heartbeat = setInterval(() => void this.#checkHeartbeat(), Math.max(5, Math.round(every / 4)));
-    this.#heartbeat.unref?.();
+    const source = this.#source;
+    if (source.probe)
+      this.#heartbeat = new Heartbeat({
+        probe: (ms) => source.probe!(ms),
+        quietMs: this.#opts.heartbeatMs ?? 30_000,
+        probeTimeoutMs: this.#opts.probeTimeoutMs ?? 15_000,
+        active: () => this.#state !== 'closed',
+        failure: (e) =>
+          new WatchError({
+            reason: 'unresponsive',
+            cluster: this.clusterId,
+            cause: e,
+            message: `${this.clusterId}: the API server's watches went quiet and it did not answer a probe of /readyz (${clusterErrorOf(e).message})`,
+            hint: 'the API server or the network to it hangs; check its process and load. Watches are re-listed when it answers again',
+          }),
+      }).start();
     this.#loops = (Object.keys(WATCHED_RESOURCES) as WatchedResource[]).map((r) => this.#run(r));
     return this;
   }
@@ -194,106 +174,40 @@ export class ClusterWatcher {
   async stop(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#abort.abort();
-    clearInterval(this.#heartbeat);
+    this.#heartbeat?.stop();
     clearTimeout(this.#deadline);
     clearTimeout(this.#debounce);
     this.#setState('closed');
     await Promise.allSettled(this.#loops);
   }
 
-  async #run(resource: WatchedResource): Promise<void> {
-    const path = WATCHED_RESOURCES[resource];
-    const signal = this.#abort.signal;
-    const sleep = this.#opts.sleep ?? realSleep;
-    const initial = this.#opts.initialBackoffMs ?? 250;
-    const max = this.#opts.maxBackoffMs ?? 10_000;
-    let backoff = initial;
-    while (!signal.aborted) {
-      try {
-        const list = await untilAborted(this.#source.list(path, signal), signal);
-        if (!list) return;
-        this.#objects.set(resource, new Map(list.items.map((o) => [keyOf(o), slim(withKind(o, KINDS[resource]))])));
-        this.#arrays.delete(resource);
-        this.#synced.add(resource);
-        this.#heardAt = Date.now();
-        backoff = initial;
-        this.#changed();
-        let rv = list.resourceVersion;
-        while (!signal.aborted) rv = await this.#watchOnce(resource, path, rv);
-      } catch (e) {
-        if (signal.aborted) return;
-        if (isGone(e)) {
-          // 410: our version is too old. The data is still good; re-list without losing sync.
-          await sleep(initial, signal);
-          continue;
-        }
-        this.#lastError = clusterErrorOf(e);
-        if (this.#synced.delete(resource)) this.#lostSync();
-        this.#changed();
-        await sleep(backoff, signal);
-        backoff = Math.min(max, backoff * 2);
-      }
-    }
-  }
-
-  /** One watch request, ended by the server (normally after timeoutSeconds), by a dead connection or by a hung API server. */
-  async #watchOnce(resource: WatchedResource, path: string, rv: string): Promise<string> {
-    const connection = this.#connection.signal;
-    const timeoutMs = this.#opts.watchTimeoutMs ?? Math.round(300_000 * (1 + Math.random()));
-    // Ends this watch on stop(), on a hung server, or at the deadline. Not AbortSignal.any:
-    // Node 20 may collect such a signal, and its listeners, while the watch still runs.
-    const ended = new AbortController();
-    const end = () => ended.abort();
-    const sources = [this.#abort.signal, connection];
-    for (const s of sources) s.addEventListener('abort', end, { once: true });
-    // The server should have ended it by now: the connection is dead. Watch again from rv.
-    const deadline = setTimeout(end, timeoutMs + (this.#opts.probeTimeoutMs ?? 15_000));
-    deadline.unref?.();
-    try {
-      if (sources.some((s) => s.aborted)) end();
-      const next = await this.#source.watch(path, rv, (ev) => this.#apply(resource, ev), ended.signal, { timeoutSeconds: Math.max(1, Math.round(timeoutMs / 1000)) });
-      if (connection.aborted && !this.#abort.signal.aborted) throw connection.reason;
-      return next;
-    } finally {
-      clearTimeout(deadline);
-      for (const s of sources) s.removeEventListener('abort', end);
-    }
-  }
-
-  /** Quiet watches: is the API server still there? If not, drop every watch so each re-lists. */
-  async #checkHeartbeat(): Promise<void> {
-    const every = this.#opts.heartbeatMs ?? 30_000;
-    if (this.#probing || this.#state === 'closed' || !this.#source.probe || Date.now() - this.#heardAt < every) return;
-    this.#probing = true;
-    const connection = this.#connection;
-    const ms = this.#opts.probeTimeoutMs ?? 15_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const tooLate = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${ms < 1000 ? `${ms} ms` : `${ms / 1000} s`}`)), ms);
-      });
-      await Promise.race([this.#source.probe(ms), tooLate]);
-      this.#heardAt = Date.now();
-    } catch (e) {
-      if (this.state === 'closed' || connection !== this.#connection) return;
-      const why = clusterErrorOf(e).message;
-      const failure = new WatchError({
-        reason: 'unresponsive',
-        cluster: this.clusterId,
-        cause: e,
-        message: `${this.clusterId}: the API server's watches went quiet and it did not answer a probe of /readyz (${why})`,
-        hint: 'the API server or the network to it hangs; check its process and load. Watches are re-listed when it answers again',
-      });
-      this.#connection = new AbortController();
-      connection.abort(failure);
-    } finally {
-      clearTimeout(timer);
-      this.#probing = false;
-    }
+  #run(resource: WatchedResource): Promise<void> {
+    const heartbeat = this.#heartbeat;
+    return reflect(
+      this.#source,
+      WATCHED_RESOURCES[resource],
+      {
+        onList: (list) => {
+          this.#objects.set(resource, new Map(list.items.map((o) => [keyOf(o), slim(withKind(o, KINDS[resource]))])));
+          this.#arrays.delete(resource);
+          this.#synced.add(resource);
+          heartbeat?.heard();
+          this.#changed();
+        },
+        onEvent: (ev) => this.#apply(resource, ev),
+        onError: (e) => {
+          this.#lastError = clusterErrorOf(e);
+          if (this.#synced.delete(resource)) this.#lostSync();
+          this.#changed();
+        },
+      },
+      this.#abort.signal,
+      { ...reflectorOptions(this.#opts), ...(heartbeat ? { connection: () => heartbeat.signal } : {}) },
+    );
   }
 
   #apply(resource: WatchedResource, ev: WatchEvent<KubeObject>): void {
-    this.#heardAt = Date.now();
+    this.#heartbeat?.heard();
     if (ev.type === 'BOOKMARK' || !ev.object?.metadata) return;
     const objects = this.#objects.get(resource)!;
     if (ev.type === 'DELETED') objects.delete(keyOf(ev.object));

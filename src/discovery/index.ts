@@ -43,7 +43,6 @@ export {
   ClusterWatcher,
   WATCHED_RESOURCES,
   kubeWatchSource,
-  realSleep,
   type WatchedResource,
   type WatchSource,
   type WatchTuning,

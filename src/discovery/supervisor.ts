@@ -1,6 +1,6 @@
 import { redactUrl } from '../errors/index.js';
-import type { KubeClients, KubeObject } from '../kube/index.js';
-import { ClusterWatcher, KINDS, kubeWatchSource, withKind, realSleep, untilAborted, type WatchSource, type WatchTuning } from './clusterWatcher.js';
+import { reflect, type KubeClients, type KubeObject } from '../kube/index.js';
+import { ClusterWatcher, KINDS, kubeWatchSource, reflectorOptions, withKind, type WatchSource, type WatchTuning } from './clusterWatcher.js';
 import { DISCOVERY_ERROR_CODES, clusterErrorOf, type RemoteSecretError, type SecretRef } from './errors.js';
 import { DEFAULT_SYSTEM_NAMESPACE, MULTICLUSTER_SECRET_LABEL } from './labels.js';
 import type { MemberCluster } from './memberCluster.js';
@@ -197,43 +197,36 @@ export class Supervisor {
   }
 
   /** Secrets in the primary, as istiod's secret informer sees them: list, watch, re-list after errors. */
-  async #watchSecrets(clients: KubeClients): Promise<void> {
-    const source = (this.#opts.sourceFor ?? kubeWatchSource)(clients);
-    const path = secretsPath(this.#opts.systemNamespace ?? DEFAULT_SYSTEM_NAMESPACE);
-    const signal = this.#abort.signal;
-    const sleep = this.#opts.sleep ?? realSleep;
-    const initial = this.#opts.initialBackoffMs ?? 250;
-    let backoff = initial;
-    while (!signal.aborted) {
-      try {
-        const list = await untilAborted(source.list(path, signal), signal);
-        if (!list) return;
-        this.#secrets.clear();
-        for (const s of list.items) this.#secrets.set(s.metadata.name, withKind(s, KINDS.secrets));
-        this.#secretWatchError = undefined;
-        backoff = initial;
-        await this.#reconcile();
-        // Only now are the members known: settled() must not resolve before they were added.
-        this.#secretsListed = true;
-        this.#notify();
-        let rv = list.resourceVersion;
-        while (!signal.aborted) {
-          rv = await source.watch(path, rv, (ev) => {
-            if (ev.type === 'BOOKMARK' || !ev.object?.metadata) return;
-            if (ev.type === 'DELETED') this.#secrets.delete(ev.object.metadata.name);
-            else this.#secrets.set(ev.object.metadata.name, ev.object);
-            void this.#reconcile();
-          }, signal);
-        }
-      } catch (e) {
-        if (signal.aborted) return;
-        // Member clusters stay as they are while the primary is away, as in istiod.
-        this.#secretWatchError = clusterErrorOf(e);
-        this.#notify();
-        await sleep(backoff, signal);
-        backoff = Math.min(this.#opts.maxBackoffMs ?? 10_000, backoff * 2);
-      }
-    }
+  #watchSecrets(clients: KubeClients): Promise<void> {
+    const o = this.#opts;
+    return reflect(
+      (o.sourceFor ?? kubeWatchSource)(clients),
+      secretsPath(o.systemNamespace ?? DEFAULT_SYSTEM_NAMESPACE),
+      {
+        onList: async (list) => {
+          this.#secrets.clear();
+          for (const s of list.items) this.#secrets.set(s.metadata.name, withKind(s, KINDS.secrets));
+          this.#secretWatchError = undefined;
+          await this.#reconcile();
+          // Only now are the members known: settled() must not resolve before they were added.
+          this.#secretsListed = true;
+          this.#notify();
+        },
+        onEvent: (ev) => {
+          if (ev.type === 'BOOKMARK' || !ev.object?.metadata) return;
+          if (ev.type === 'DELETED') this.#secrets.delete(ev.object.metadata.name);
+          else this.#secrets.set(ev.object.metadata.name, ev.object);
+          void this.#reconcile();
+        },
+        onError: (e) => {
+          // Member clusters stay as they are while the primary is away, as in istiod.
+          this.#secretWatchError = clusterErrorOf(e);
+          this.#notify();
+        },
+      },
+      this.#abort.signal,
+      reflectorOptions(o),
+    );
   }
 
   #reconciling = Promise.resolve();

@@ -1,5 +1,6 @@
 import type { KubeClients } from './client.js';
 import { KubeError, isKubeError, toKubeError } from './errors.js';
+import { pollUntil } from './timing.js';
 import { rawGet } from './request.js';
 
 export interface ReadyzResult {
@@ -41,20 +42,20 @@ export interface WaitOptions {
   now?: () => number;
 }
 
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** Polls `/readyz` until the server is ready; a KubeError with cause `timeout` otherwise. */
 export async function waitForReadyz(clients: KubeClients, opts: WaitOptions): Promise<void> {
-  const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
   const deadline = now() + opts.timeoutMs;
   let last: ReadyzResult = { ready: false };
-  while (now() < deadline) {
-    if (opts.signal?.aborted) throw toKubeError(opts.signal.reason, { cluster: clients.context, resource: '/readyz' });
-    last = await readyz(clients, { timeoutMs: Math.min(5_000, Math.max(500, deadline - now())) });
-    if (last.ready) return;
-    await sleep(opts.intervalMs ?? 250);
-  }
+  const done = await pollUntil(
+    async () => {
+      if (opts.signal?.aborted) throw toKubeError(opts.signal.reason, { cluster: clients.context, resource: '/readyz' });
+      last = await readyz(clients, { timeoutMs: Math.min(5_000, Math.max(500, deadline - now())) });
+      return last.ready ? true : undefined;
+    },
+    { timeoutMs: opts.timeoutMs, intervalMs: opts.intervalMs ?? 250, now, ...(opts.sleep ? { sleep: opts.sleep } : {}) },
+  );
+  if ('value' in done) return;
   throw new KubeError({
     reason: 'timeout',
     message: `${clients.context}: API server not ready after ${Math.round(opts.timeoutMs / 1000)} s (${last.detail ?? 'no answer'})`,

@@ -4,3 +4,5 @@ export { pingApiServer, readyz, waitForReadyz, type ReadyzResult, type WaitOptio
 export { applyObject, getObject, listObjects, deleteObject, patchStatus, FIELD_MANAGER, type KubeObject, type ObjectRef, type StatusRef } from './objects.js';
 export { rawGet, type RawResponse } from './request.js';
 export { listPath, watchPath, type WatchEvent, type WatchEventType, type ListResult } from './watch.js';
+export { reflect, listWatchSource, untilAborted, isGone, Heartbeat, type ListWatchSource, type ReflectorOptions, type ReflectorHandlers, type HeartbeatOptions, type Sleep } from './reflector.js';
+export { sleep, pollUntil, type PollOptions } from './timing.js';

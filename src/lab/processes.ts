@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { sleep } from '../kube/index.js';
 import { closeSync, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 /** argv of a running process, or undefined when it is gone (or not ours to read). */
@@ -81,7 +82,6 @@ export function spawnComponent(opts: SpawnOptions): SpawnedComponent {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { pollUntil } from '../kube/index.js';
 import { LAB_ERROR_CODES, LabError, quoteLogTail } from './errors.js';
 import { isAlive } from './processes.js';
 import type { RecordedProcess } from './state.js';
@@ -35,16 +36,18 @@ export interface WaitUntilOptions {
 }
 
 export async function waitUntil(opts: WaitUntilOptions): Promise<void> {
-  const deadline = Date.now() + opts.timeoutMs;
   let last = 'not checked yet';
-  for (;;) {
-    assertRunning(opts.processes);
-    const r = await opts.check().catch((e: unknown) => (e as Error).message);
-    if (r === true) return;
-    last = r;
-    if (Date.now() >= deadline) break;
-    await new Promise((res) => setTimeout(res, opts.intervalMs ?? 250));
-  }
+  const done = await pollUntil(
+    async () => {
+      assertRunning(opts.processes);
+      const r = await opts.check().catch((e: unknown) => (e as Error).message);
+      if (r === true) return true;
+      last = r;
+      return undefined;
+    },
+    { timeoutMs: opts.timeoutMs, intervalMs: opts.intervalMs ?? 250 },
+  );
+  if ('value' in done) return;
   const tail = opts.logOf ? `; the end of ${opts.logOf.log}:\n${logTail(opts.logOf.log)}` : '';
   throw new LabError({ code: LAB_ERROR_CODES.notReady, message: `${opts.what} not ready after ${Math.round(opts.timeoutMs / 1000)} s (${last})${tail}`, hint: 'the machine may be overloaded (each API server needs a CPU for its first seconds); run `meshfed lab up` again, or start fewer clusters', cluster: opts.cluster });
 }

@@ -1,4 +1,4 @@
-import { applyObject, listObjects, type KubeClients, type KubeObject } from '../kube/index.js';
+import { applyObject, listObjects, pollUntil, type KubeClients, type KubeObject } from '../kube/index.js';
 import type { Plan } from '../plan/index.js';
 
 /** Seed 000's verification namespace, with automatic sidecar injection on. */
@@ -106,15 +106,16 @@ const podReady = (p: KubeObject) => {
 /** Applies the layout to one cluster and waits until its pods are Ready. */
 export async function deployVerification(k: KubeClients, layout: VerificationCluster, opts: { timeoutMs?: number } = {}): Promise<DeployedWorkloads> {
   for (const o of layout.objects) await applyObject(k, o);
-  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
-  for (;;) {
-    const pods = await listObjects(k, 'v1', 'Pod', { namespace: SAMPLE_NAMESPACE });
-    const wanted = ['helloworld', 'sleep'].every((app) => pods.some((p) => p.metadata.labels?.['app'] === app && podReady(p)));
-    if (wanted && pods.every(podReady)) {
-      const ips = Object.fromEntries(pods.map((p) => [p.metadata.name, (p['status'] as { podIP: string }).podIP]));
-      return { cluster: layout.cluster, helloworld: layout.helloworld, pods: ips };
-    }
-    if (Date.now() > deadline) throw new Error(`${layout.cluster}: the sample pods are not Ready after ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s (kubectl -n ${SAMPLE_NAMESPACE} get pods)`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const done = await pollUntil(
+    async () => {
+      const pods = await listObjects(k, 'v1', 'Pod', { namespace: SAMPLE_NAMESPACE });
+      const wanted = ['helloworld', 'sleep'].every((app) => pods.some((p) => p.metadata.labels?.['app'] === app && podReady(p)));
+      if (!wanted || !pods.every(podReady)) return undefined;
+      return Object.fromEntries(pods.map((p) => [p.metadata.name, (p['status'] as { podIP: string }).podIP]));
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+  if ('value' in done) return { cluster: layout.cluster, helloworld: layout.helloworld, pods: done.value };
+  throw new Error(`${layout.cluster}: the sample pods are not Ready after ${Math.round(timeoutMs / 1000)} s (kubectl -n ${SAMPLE_NAMESPACE} get pods)`);
 }
