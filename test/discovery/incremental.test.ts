@@ -7,18 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { buildRegistry, registryBuilder, type ClusterSnapshot } from '../../src/discovery/index.js';
 import type { KubeObject } from '../../src/kube/index.js';
 import { endpointSlice, eastWestGateway, namespace, pod, service, type PodSpec } from './helpers.js';
+import { rng } from '../seededRandom.js';
 
-/** mulberry32: a small seeded generator, so a failure names the seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function cluster(i: number): ClusterSnapshot {
   const pods: PodSpec[] = [0, 1, 2, 3].map((j) => ({ name: `web-${j}`, ip: `10.${i}0.0.${j + 1}` }));
@@ -117,7 +107,7 @@ function mutate(s: ClusterSnapshot, r: () => number): ClusterSnapshot {
 
 describe('registryBuilder (the live registry)', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('equals a fresh buildRegistry after every one of 150 random changes (seed %i)', (seed) => {
-    const r = random(seed);
+    const r = rng(seed);
     const live = registryBuilder();
     let snaps = [cluster(1), cluster(2), cluster(3)];
     expect(live(snaps)).toEqual(buildRegistry(snaps));

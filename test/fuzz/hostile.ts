@@ -11,6 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { planAsData, planMesh, summarizePlan } from '../../src/plan/index.js';
 import { renderMesh } from '../../src/render/index.js';
 import { DIAGNOSTIC_CODES, validateMeshText } from '../../src/topology/index.js';
+import { rng } from '../seededRandom.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EXAMPLES = ['primary-remote', 'multi-primary', 'primary-remote-multi-network', 'multi-primary-multi-network', 'mix', 'lab'].map((name) => ({
@@ -18,17 +19,6 @@ const EXAMPLES = ['primary-remote', 'multi-primary', 'primary-remote-multi-netwo
   text: readFileSync(join(REPO, 'examples', name, 'mesh.yaml'), 'utf8'),
 }));
 
-/** mulberry32: small, fast and good enough to pick mutations. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const int = (r: Rand, n: number) => Math.floor(r() * n);

@@ -1,0 +1,14 @@
+/**
+ * mulberry32, a small seeded generator shared by the tests that make random cases (the fuzz
+ * corpus, the live registry's random changes), so a failure names the seed that replays it.
+ */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
