@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { kubeClients } from '../kube/index.js';
+import { runLabDaemon } from './daemon.js';
 import { apiBridgeSocket, bridgeArg, serveApiSocket, type ApiBridgeTarget } from './apiBridge.js';
 import { apiBridgeEntry } from './loadBalancerEntry.js';
 import { labLayout } from './layout.js';
@@ -11,26 +12,8 @@ import { attachPod, detachPod, netnsPids } from './netns.js';
 import { spawnComponent } from './processes.js';
 import { podNetworkPlan } from './podNetwork.js';
 import { runPodRunnerForCluster } from './podRunner.js';
-import { readStateFile } from './state.js';
 
-function log(line: string): void {
-  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-}
-
-async function main(argv: string[]): Promise<number> {
-  const arg = argv.find((a) => a.startsWith('--state-dir='));
-  if (!arg) {
-    log('usage: podRunnerMain.js --state-dir=<lab state dir>');
-    return 64;
-  }
-  const stateDir = arg.slice('--state-dir='.length);
-  const state = readStateFile(join(stateDir, 'state.json'));
-  if (!state) {
-    log(`no lab state in ${stateDir}`);
-    return 66;
-  }
-  const controller = new AbortController();
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => controller.abort());
+runLabDaemon('podRunnerMain.js', async ({ stateDir, state, signal, log }) => {
   const plan = podNetworkPlan(stateDir, state.clusters);
   const layout = labLayout(stateDir);
   log(`lab pod runner starting for mesh ${state.mesh} (namespaces ${plan.prefix}*)`);
@@ -48,20 +31,9 @@ async function main(argv: string[]): Promise<number> {
   };
   await Promise.all(
     plan.nodes.map((node, i) =>
-      runPodRunnerForCluster({ node, clients: kubeClients(state.kubeconfig, state.clusters[i]!.context), signal: controller.signal, log, ops: { attach, detach: detachPod } }),
+      runPodRunnerForCluster({ node, clients: kubeClients(state.kubeconfig, state.clusters[i]!.context), signal, log, ops: { attach, detach: detachPod } }),
     ),
   );
   sockets.forEach((s) => s.close());
   log('lab pod runner stopped');
-  return 0;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    log(`fatal: ${(e as Error).stack ?? String(e)}`);
-    process.exitCode = 1;
-  },
-);
+});
