@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAB_VERSIONS, ensureLabBinaries, labBinaryPaths, labCacheDir, labDown, labUp } from '../src/lab/index.js';
 import { validateMeshFile } from '../src/topology/index.js';
+import { rssBytes } from './labTools.js';
 
 const UP_TARGET_S = 60;
 const RSS_TARGET_GIB = 3;
@@ -43,15 +44,6 @@ function recordedBuild(cacheDir: string): { total: number; detail: string; missi
   const total = PARTS.reduce((s, [p]) => s + (latest.get(p) ?? 0), 0);
   const missing = PARTS.filter(([p]) => !latest.has(p)).map(([p]) => p);
   return { total, detail: PARTS.filter(([p]) => latest.has(p)).map(([p]) => `${p} ${latest.get(p)} s`).join(', '), missing };
-}
-
-function rssBytes(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 const meshYaml = `apiVersion: meshfed.io/v1alpha1

@@ -55,14 +55,17 @@ build_kube() {
 }
 
 build_kwok() {
-  local bin=$CACHE/kwok-$KWOK_VERSION/bin stages=$CACHE/kwok-$KWOK_VERSION/stages
+  local bin=$CACHE/kwok-$KWOK_VERSION/bin stages=$CACHE/kwok-$KWOK_VERSION/stages crds=$CACHE/kwok-$KWOK_VERSION/crds
   # The stages are kwok's "fast" set: kustomize/stage/fast is only a kustomization that points
   # at these files, and kwok's --config takes plain files, so we copy the files themselves.
   local want="node-initialize.yaml node-heartbeat-with-lease.yaml pod-ready.yaml pod-complete.yaml pod-delete.yaml"
+  # The CRDs of the kwok objects the lab writes for `kubectl exec` and `logs` (Exec, Logs).
+  local want_crds="kwok.x-k8s.io_execs.yaml kwok.x-k8s.io_logs.yaml"
   local have_stages=1 f; for f in $want; do [ -f "$stages/$f" ] || have_stages=0; done
+  for f in $want_crds; do [ -f "$crds/$f" ] || have_stages=0; done
   have "$bin/kwok" && [ $have_stages = 1 ] && { log "kwok $KWOK_VERSION cached"; return; }
   BUILT=1
-  mkdir -p "$bin" "$stages"
+  mkdir -p "$bin" "$stages" "$crds"
   if ! have "$bin/kwok"; then
     log "kwok $KWOK_VERSION: building"
     GOBIN=$bin GOFLAGS= go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
@@ -73,7 +76,9 @@ build_kwok() {
      "$dir"/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
      "$dir"/kustomize/stage/pod/fast/pod-ready.yaml "$dir"/kustomize/stage/pod/fast/pod-complete.yaml \
      "$dir"/kustomize/stage/pod/fast/pod-delete.yaml "$stages/"
-  chmod -R u+w "$stages"
+  rm -f "$crds"/*.yaml
+  for f in $want_crds; do cp "$dir/kustomize/crd/bases/$f" "$crds/"; done
+  chmod -R u+w "$stages" "$crds"
 }
 
 build_etcd() {

@@ -1,11 +1,16 @@
-export { applyMesh, clientsFor, type ApplyOptions, type ApplyReport, type PruneOutcome } from './apply.js';
+export { applyMesh, clientsFor, type ApplyOptions, type ApplyReport, type MembersOutcome, type PruneOutcome, type RemovedDestroy } from './apply.js';
+export { decodeMembers, encodeMembers, formerClusters, memberChanges, memberDiff, mergeMembers, nextMembers, recordedMembers, type MemberChanges, type MemberEntry, type MemberRecord } from './members.js';
 export { DESTROY_TIMEOUT_MS, destroyMesh, destroySteps, type DestroyOptions } from './destroy.js';
 export { runDag, type StepEvent, type StepOutcome, type StepStatus } from './dag.js';
-export { systemClock, type Clock } from './context.js';
+export { KeyedLock, systemClock, type ApplyContext, type Clock } from './context.js';
 export { installerFor, istioctlInstaller, helmInstaller, defaultHelm, type MeshInstaller, type InstallComponent, type InstallFile } from './installer.js';
 export type { HelmSource } from './helm.js';
 export { STEP_HANDLERS, type StepHandler } from './stepKinds.js';
 export { lineProgress, jsonProgress, liveProgress, type ProgressSink } from './progress.js';
 export { remoteKubeconfig } from './steps.js';
+export { runTool, tail, type ToolResult } from './tools.js';
 export { ApplyError, APPLY_ERROR_CODES } from './errors.js';
 export { readState, STATE_CONFIGMAP, type ClusterState } from './state.js';
+export { observeMesh } from './observe.js';
+export { MOVED_ANNOTATION } from './revisions.js';
+export { checkRotationEnd, rotationEndBlockers, type RotationEndCheck, type RotationEndCluster } from './rootRotationEnd.js';

@@ -22,10 +22,17 @@ export interface MeshInstaller {
   readonly tool: Plan['mesh']['istio']['installer'];
   /** The rendered files an install of the component takes (apply skips an install whose files are unchanged). */
   files(c: ClusterPlan, component: InstallComponent, inputs: RenderInputs): InstallFile[];
-  /** Installs or upgrades the component from those files; says what it ran. */
-  install(c: ClusterPlan, component: InstallComponent, files: InstallFile[], opts: { timeoutMs: number }): Promise<string>;
+  /**
+   * Installs the component from those files; says what it ran. `upgrade`: the cluster runs an
+   * older version of the same revision (istioctl upgrade; helm upgrades either way).
+   */
+  install(c: ClusterPlan, component: InstallComponent, files: InstallFile[], opts: { timeoutMs: number; upgrade?: boolean }): Promise<string>;
   /** Removes everything it installed in the cluster; says what it ran. */
   uninstall(c: ClusterPlan): Promise<string>;
+  /** Removes one revision's control plane (canary, once nothing uses it); says what it ran. */
+  uninstallRevision(c: ClusterPlan, revision: string): Promise<string>;
+  /** Points a revision tag (`default` serves `istio-injection=enabled`) at a revision; says what it ran. */
+  setTag(c: ClusterPlan, tag: string, revision: string): Promise<string>;
   /**
    * Removes the east-west gateway alone, for an installer that keeps a record of it (Helm's
    * release); istioctl keeps none, so prune deletes the gateway's objects instead.
@@ -56,20 +63,33 @@ export function istioctlInstaller(opts: { plan: Plan; kubeconfig: string; binary
     tool: 'istioctl',
     files: (c, component, inputs) =>
       component === 'istio' ? [{ name: 'istio.yaml', yaml: toYaml(istioOperator(plan, c, inputs)) }] : [{ name: 'eastwest-gateway.yaml', yaml: toYaml(eastWestGatewayOperator(plan, c)) }],
-    install: (c, component, files, { timeoutMs }) =>
+    install: (c, component, files, { timeoutMs, upgrade }) =>
       withFiles(c, files, async ([file]) => {
-        await istioctl(binary, ['install', '-y', '-f', file!], whereOf(kubeconfig, c, timeoutMs));
-        return `istioctl install -f ${component}`;
+        const verb = upgrade && component === 'istio' ? 'upgrade' : 'install';
+        await istioctl(binary, [verb, '-y', '-f', file!], whereOf(kubeconfig, c, timeoutMs));
+        return `istioctl ${verb} -f ${component}`;
       }),
     async uninstall(c) {
       // --purge removes every revision: the cluster goes back to no Istio at all.
       await istioctl(binary, ['uninstall', '--purge', '-y'], whereOf(kubeconfig, c, toolTimeoutMs));
       return 'istioctl uninstall --purge';
     },
+    async uninstallRevision(c, revision) {
+      await istioctl(binary, ['uninstall', '--revision', revision, '-y'], whereOf(kubeconfig, c, toolTimeoutMs));
+      return `istioctl uninstall --revision ${revision}`;
+    },
+    setTag: (c, tag, revision) => istioctlTag(binary, kubeconfig, c, tag, revision, toolTimeoutMs),
   };
 }
 
-export function helmInstaller(opts: { plan: Plan; kubeconfig: string; helm: HelmSource; timeoutMs?: number }): MeshInstaller {
+/** `istioctl tag set`: the tag's webhook takes the revision's injector; `default` also takes over `istio-injection=enabled`. */
+async function istioctlTag(binary: string, kubeconfig: string, c: ClusterPlan, tag: string, revision: string, timeoutMs?: number): Promise<string> {
+  await istioctl(binary, ['tag', 'set', tag, '--revision', revision, '--overwrite', '-y'], whereOf(kubeconfig, c, timeoutMs));
+  return `istioctl tag set ${tag} --revision ${revision}`;
+}
+
+/** `istioctl`: Helm's charts make no revision tags of their own, so tags go through istioctl with either installer. */
+export function helmInstaller(opts: { plan: Plan; kubeconfig: string; helm: HelmSource; istioctl?: string; timeoutMs?: number }): MeshInstaller {
   const { plan, kubeconfig, helm, timeoutMs: toolTimeoutMs } = opts;
   const rev = plan.mesh.istio.revision;
   return {
@@ -99,6 +119,12 @@ export function helmInstaller(opts: { plan: Plan; kubeconfig: string; helm: Helm
       await helmUninstall(helm, whereOf(kubeconfig, c, toolTimeoutMs), releases);
       return `helm uninstall ${releases.join(', ')}`;
     },
+    async uninstallRevision(c, revision) {
+      const release = HELM_RELEASES.istiod(revision === 'default' ? undefined : revision);
+      await helmUninstall(helm, whereOf(kubeconfig, c, toolTimeoutMs), [release]);
+      return `helm uninstall ${release}`;
+    },
+    setTag: (c, tag, revision) => istioctlTag(opts.istioctl ?? 'istioctl', kubeconfig, c, tag, revision, toolTimeoutMs),
     async uninstallGateway(c) {
       // Helm keeps a record of its release: uninstall it rather than deleting its objects under it.
       await helmUninstall(helm, whereOf(kubeconfig, c, toolTimeoutMs), [HELM_RELEASES.gateway]);
@@ -116,6 +142,6 @@ export function defaultHelm(plan: Plan): HelmSource {
 export function installerFor(plan: Plan, tools: { kubeconfig: string; istioctl: string; helm?: HelmSource; timeoutMs?: number }): MeshInstaller {
   const timeout = tools.timeoutMs ? { timeoutMs: tools.timeoutMs } : {};
   return plan.mesh.istio.installer === 'helm'
-    ? helmInstaller({ plan, kubeconfig: tools.kubeconfig, helm: tools.helm ?? defaultHelm(plan), ...timeout })
+    ? helmInstaller({ plan, kubeconfig: tools.kubeconfig, helm: tools.helm ?? defaultHelm(plan), istioctl: tools.istioctl, ...timeout })
     : istioctlInstaller({ plan, kubeconfig: tools.kubeconfig, binary: tools.istioctl, ...timeout });
 }

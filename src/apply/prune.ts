@@ -1,5 +1,5 @@
 import { deleteObject, getObject, listObjects, type KubeClients, type ObjectRef } from '../kube/index.js';
-import { ISTIO_NAMESPACE, objectKey, objectsOf, type ClusterPlan, type StepKind } from '../plan/index.js';
+import { ISTIO_NAMESPACE, OBJECTS, objectKey, objectsOf, type ClusterPlan, type StepKind } from '../plan/index.js';
 import { clientOf, type ApplyContext } from './context.js';
 import { MANAGED_BY, readState, writeState } from './state.js';
 
@@ -68,5 +68,20 @@ export async function pruneEastWestGateway(ctx: ApplyContext, c: ClusterPlan): P
     const { ['eastwest-gateway']: _dropped, ...hashes } = state.hashes;
     await writeState(k, { ...state, hashes });
   }
+  return gone;
+}
+
+/**
+ * A cluster no primary watches any more (the primaries that did left the file): the token its
+ * remote secrets were made from, and meshfed's reader RBAC, go, so a copy of such a secret (one
+ * still in a removed primary, say) stops working. The service account stays: Istio's install
+ * makes it too.
+ */
+export async function pruneRemoteReader(ctx: ApplyContext, c: ClusterPlan): Promise<string[]> {
+  if (c.watchedBy.length > 0) return [];
+  const k = clientOf(ctx, c.name);
+  if (!(await isManaged(k, OBJECTS.readerClusterRoleBinding).catch(() => false))) return [];
+  const gone: string[] = [];
+  for (const ref of [OBJECTS.readerToken, OBJECTS.readerClusterRoleBinding, OBJECTS.readerClusterRole]) await remove(ctx, k, ref, gone);
   return gone;
 }

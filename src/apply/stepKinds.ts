@@ -1,6 +1,6 @@
 import { STEP_KINDS, type ClusterPlan, type Step, type StepKind } from '../plan/index.js';
 import type { ApplyContext, MeshContext } from './context.js';
-import { nothingToPrune, pruneEastWestGateway, pruneRemoteSecrets, pruneUnlisted } from './prune.js';
+import { nothingToPrune, pruneEastWestGateway, pruneRemoteReader, pruneRemoteSecrets, pruneUnlisted } from './prune.js';
 import {
   runCacerts,
   runEastWestGateway,
@@ -8,12 +8,14 @@ import {
   runExposeServices,
   runGatewayAddress,
   runIstio,
+  runMcsCrds,
   runNamespace,
   runRemoteReader,
   runRemoteSecret,
   runRoutes,
   type StepRun,
 } from './steps.js';
+import { runRevisionRemove, runRevisionTags } from './revisions.js';
 import { nothingToUndo, undoIstio, undoIstioObjects, undoNamespace, undoOwned } from './undo.js';
 
 /**
@@ -38,9 +40,15 @@ export const STEP_HANDLERS = {
   'gateway-address': { run: runGatewayAddress, undo: nothingToUndo('it only reads the address'), prune: nothingToPrune },
   'expose-istiod': { run: runExposeIstiod, undo: undoIstioObjects, prune: pruneUnlisted('expose-istiod') },
   'expose-services': { run: runExposeServices, undo: undoIstioObjects, prune: pruneUnlisted('expose-services') },
-  'remote-reader': { run: runRemoteReader, undo: undoOwned, prune: nothingToPrune },
+  'remote-reader': { run: runRemoteReader, undo: undoOwned, prune: pruneRemoteReader },
   'remote-secret': { run: runRemoteSecret, undo: undoOwned, prune: pruneRemoteSecrets },
   routes: { run: runRoutes, undo: nothingToUndo('the operator runs the routes script'), prune: nothingToPrune },
+  // Pruning the CRDs (a mesh back in istio mode) would delete every ServiceExport its users
+  // wrote; destroy removes them, as it removes Istio's CRDs.
+  'mcs-crds': { run: runMcsCrds, undo: undoOwned, prune: nothingToPrune },
+  // Destroy's `istioctl uninstall --purge` removes every revision and tag.
+  'revision-tags': { run: runRevisionTags, undo: nothingToUndo('uninstall removes the tags'), prune: nothingToPrune },
+  'revision-remove': { run: runRevisionRemove, undo: nothingToUndo('the old revision is gone'), prune: nothingToPrune },
 } satisfies Record<StepKind, StepHandler>;
 
 export const handlerOf = (kind: StepKind): StepHandler => STEP_HANDLERS[kind];

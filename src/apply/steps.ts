@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
-import { getObject, type KubeObject } from '../kube/index.js';
+import { FIELD_MANAGER, getObject, type KubeObject } from '../kube/index.js';
 import { isPkiError, PKI_ERROR_CODES, readIntermediate } from '../pki/index.js';
-import { OBJECTS, metadataOf, type ClusterPlan, type Step } from '../plan/index.js';
-import { cacertsSecret, exposeIstiod, exposeServices, namespace, remoteReader, toYaml } from '../render/index.js';
+import { DEFAULT_REVISION, ISTIO_NAMESPACE, OBJECTS, metadataOf, revisionOf, type ClusterPlan, type Plan, type Step } from '../plan/index.js';
+import { cacertsSecret, exposeIstiod, exposeServices, mcsCrds, namespace, remoteReader, toYaml } from '../render/index.js';
 import { clientOf, clusterOf, ownedBy, type ApplyContext } from './context.js';
 import { ApplyError } from './errors.js';
-import type { InstallComponent } from './installer.js';
+import type { InstallComponent, InstallFile, MeshInstaller } from './installer.js';
 import { applyAll, applyTracked, summarize } from './objects.js';
 import { MANAGED_BY, readState, writeState } from './state.js';
 import { waitFor } from './wait.js';
+import { istiodReloads, ISTIOD_RELOADED, lastChangedAt, settledWithoutEvent, volumeSyncMs } from './istiodReload.js';
+import { workloadCerts } from './workloadCerts.js';
+import { checkRootStage } from './rootStageGate.js';
 
 /** What a step did: whether it changed anything, and what, for people. */
 export interface StepRun {
@@ -44,29 +47,126 @@ export async function runCacerts(ctx: ApplyContext, _step: Step, c: ClusterPlan)
   }
   const secret = cacertsSecret({ caCert: b.caCertPem, caKey: b.caKeyPem, rootCert: b.rootCertPem, certChain: b.certChainPem }) as KubeObject;
   secret.metadata.labels = { ...MANAGED_BY };
-  return summarize(await applyAll(clientOf(ctx, c.name), [secret], ctx.dryRun), ctx.dryRun);
+  const k = clientOf(ctx, c.name);
+  const gate = ctx.dryRun ? undefined : await checkRootStage(ctx, c, k, b);
+  const applied = await applyTracked(k, secret, ctx.dryRun);
+  const what = `${ctx.dryRun ? 'would change' : 'applied'} Secret/${OBJECTS.cacerts.name}`;
+  if (ctx.dryRun) return { changed: applied.changed, detail: applied.changed ? what : `unchanged (Secret/${OBJECTS.cacerts.name})` };
+  const loaded = await awaitCacertsLoaded(ctx, c, applied.object, b.caCertPem);
+  return { changed: applied.changed, detail: [applied.changed ? what : `unchanged (Secret/${OBJECTS.cacerts.name})`, ...(gate ? [gate] : []), ...loaded].join('; ') };
+}
+
+/**
+ * After cacerts changed under a running istiod: waits until every istiod has loaded it (istiodReload.ts),
+ * then names the workloads whose certificate still comes from an earlier intermediate. They
+ * keep working (same root) and pick up a new certificate at their next renewal or restart.
+ * Nothing to say when no istiod runs or every istiod started after the change.
+ */
+async function awaitCacertsLoaded(ctx: ApplyContext, c: ClusterPlan, live: KubeObject, caCertPem: string): Promise<string[]> {
+  const k = clientOf(ctx, c.name);
+  const changedAt = lastChangedAt(live, FIELD_MANAGER);
+  if (!changedAt) return [];
+  const first = await istiodReloads(k, changedAt);
+  if (first.length === 0 || first.every((r) => r.state.kind === 'loaded' && r.state.how === 'started after the change')) return [];
+  const reloads = await waitFor(
+    ctx.clock,
+    async () => {
+      const at = new Date(ctx.clock.now());
+      const now = (await istiodReloads(k, changedAt)).map((r) => ({ ...r, state: settledWithoutEvent(r.state, changedAt, at, volumeSyncMs(ctx.plan.mesh.lab)) }));
+      const refused = now.find((r) => r.state.kind === 'refused');
+      if (refused && refused.state.kind === 'refused')
+        throw new ApplyError({ code: 'MF8020', message: `${c.name}: istiod ${refused.pod} did not load the new cacerts: ${refused.state.line}`, hint: refusalHint(refused.state.line, c), cluster: c.name });
+      return now.every((r) => r.state.kind === 'loaded') ? now : undefined;
+    },
+    { timeoutMs: ctx.waitTimeoutMs, intervalMs: 1000, what: `istiod to load the new cacerts (its log line "${ISTIOD_RELOADED}")`, cluster: c.name, hint: `the kubelet rewrites Secret volumes on its next pod sync (about a minute); check \`kubectl --context ${c.context} -n ${ISTIO_NAMESPACE} logs -l app=istiod | grep cacerts\``, },
+  );
+  const certs = await workloadCerts(k, caCertPem);
+  const previous = certs.filter((w) => w.state === 'previous');
+  const unreadable = certs.filter((w) => w.state === 'unreadable');
+  const lines = [`istiod loaded it (${reloads.map((r) => `${r.pod}: ${r.state.kind === 'loaded' ? r.state.how : r.state.kind}`).join(', ')})`];
+  lines.push(
+    previous.length === 0
+      ? `no workload holds a certificate from an earlier intermediate (${certs.length - unreadable.length} checked)`
+      : `${previous.length} of ${certs.length} workloads still hold a certificate from an earlier intermediate: ${previous.map((w) => `${w.namespace}/${w.pod}`).join(', ')} (they renew it themselves before it expires; to switch now: kubectl rollout restart their deployments)`,
+  );
+  if (unreadable.length) lines.push(`${unreadable.length} workloads' certificates could not be read: ${unreadable.map((w) => `${w.namespace}/${w.pod}`).join(', ')}`);
+  return lines;
+}
+
+function refusalHint(line: string, c: ClusterPlan): string {
+  if (line.includes('Multi root is disabled')) return 'the new cacerts carries another root bundle; istiod takes one only with ISTIO_MULTIROOT_MESH=true (meshfed renders it for a root rotation): re-render and apply the istio step, or restart istiod';
+  if (line.includes('ROOT-CA not supported')) return 'istiod takes a new root bundle only when it contains the old one or is contained in it: rotate the root with `meshfed certs --rotate-root`, stage by stage';
+  return `see istiod's log: kubectl --context ${c.context} -n ${ISTIO_NAMESPACE} logs -l app=istiod`;
+}
+
+// The files do not name the version: without it in the hash a new version would change nothing.
+const hashOf = (tool: string, version: string, files: InstallFile[]) => sha(`${tool} ${version}\n${files.map((f) => f.yaml).join('---\n')}`);
+
+/** The hash apply records for a component's install (what `plan` compares with the cluster's record). */
+export function installHash(plan: Plan, installer: MeshInstaller, c: ClusterPlan, component: InstallComponent, gatewayAddresses: Record<string, string>): string {
+  return hashOf(installer.tool, plan.mesh.istio.version, installer.files(c, component, { gatewayAddresses }));
+}
+
+/** The version an istiod Deployment's discovery container runs, from its image tag (`…/pilot:1.31.0`). */
+export function imageTagVersion(image: string | undefined): string | undefined {
+  const tag = /:([^:/@]+)(@.*)?$/.exec(image ?? '')?.[1];
+  return /^\d+\.\d+\.\d+/.exec(tag ?? '')?.[0];
+}
+
+/**
+ * After an upgrade, the check before the next cluster: the revision's istiod rolled out
+ * (every replica updated and ready) with the new version's image.
+ */
+async function waitIstiodRolledOut(ctx: ApplyContext, c: ClusterPlan, version: string): Promise<void> {
+  const k = clientOf(ctx, c.name);
+  const ref = OBJECTS.istiod(ctx.plan.mesh.istio.revision);
+  let seen = 'no Deployment';
+  await waitFor(
+    ctx.clock,
+    async () => {
+      const d = await getObject(k, ref);
+      if (!d) return undefined;
+      const spec = d['spec'] as { replicas?: number; template?: { spec?: { containers?: { name?: string; image?: string }[] } } } | undefined;
+      const st = (d['status'] ?? {}) as { observedGeneration?: number; updatedReplicas?: number; readyReplicas?: number; replicas?: number };
+      const image = spec?.template?.spec?.containers?.find((x) => x.name === 'discovery')?.image;
+      const want = spec?.replicas ?? 1;
+      seen = `image ${image ?? '?'}, ${st.updatedReplicas ?? 0} updated and ${st.readyReplicas ?? 0} ready of ${want}`;
+      const rolled = (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && (st.updatedReplicas ?? 0) >= want && (st.readyReplicas ?? 0) >= want && (st.replicas ?? 0) === (st.updatedReplicas ?? 0);
+      return rolled && imageTagVersion(image) === version ? true : undefined;
+    },
+    { timeoutMs: ctx.waitTimeoutMs, what: () => `${ref.name} of Istio ${version} to be rolled out and ready (${seen})`, cluster: c.name, hint: `check \`kubectl -n istio-system rollout status deployment/${ref.name}\` and the new pods' events` },
+  );
 }
 
 /**
  * Runs the installer (istioctl or helm) on its rendered files, skipped when exactly those files
- * were installed before and what they make (the step's first object) is still there.
+ * were installed before, with the same Istio version and installer, and what they make (the
+ * step's first object) is still there. A cluster that runs an older version of the same
+ * revision is upgraded in place (`istioctl upgrade`), and its istiod checked before the step ends.
  */
 async function install(ctx: ApplyContext, step: Step, c: ClusterPlan, component: InstallComponent): Promise<StepRun> {
   const k = clientOf(ctx, c.name);
   const files = ctx.installer.files(c, component, { gatewayAddresses: Object.fromEntries(ctx.gatewayAddresses) });
-  const hash = sha(files.map((f) => f.yaml).join('---\n'));
-  const state = await readState(k);
+  const { version, revision } = ctx.plan.mesh.istio;
   const tool = ctx.installer.tool;
+  const hash = hashOf(tool, version, files);
+  const state = await readState(k);
   const marker = ownedBy(c, step)[0];
   const present = async () => !marker || !!(await getObject(k, marker));
-  if (state?.hashes[component] === hash && (await present())) return { changed: false, detail: `unchanged (installed ${tool} files ${hash})` };
-  if (ctx.dryRun) return { changed: true, detail: `would run ${tool} for ${component} (${state?.hashes[component] ? 'files changed' : 'not installed'})` };
-  const detail = await ctx.installer.install(c, component, files, { timeoutMs: ctx.waitTimeoutMs });
+  // A record of another version (one meshfed's own record or an operator changed) is an upgrade too.
+  const sameVersion = component !== 'istio' || !state?.version || state.version === version;
+  if (state?.hashes[component] === hash && sameVersion && (await present())) return { changed: false, detail: `unchanged (installed ${tool} files ${hash})` };
+  const upgrade = component === 'istio' && !!state?.version && state.version !== version && (state.revision ?? DEFAULT_REVISION) === revisionOf(revision);
+  const what = upgrade ? `upgrade ${state?.version} → ${version}` : state?.hashes[component] ? 'files changed' : 'not installed';
+  if (ctx.dryRun) return { changed: true, detail: `would run ${tool} for ${component} (${what})` };
+  const detail = await ctx.installer.install(c, component, files, { timeoutMs: ctx.waitTimeoutMs, upgrade });
+  if (upgrade && c.role === 'primary') await waitIstiodRolledOut(ctx, c, version);
   await ctx.stateLock.run(c.name, async () => {
     const s = (await readState(k)) ?? { hashes: {} };
-    await writeState(k, { ...s, hashes: { ...s.hashes, [component]: hash } });
+    const control = component === 'istio' ? { version, revision: revisionOf(revision), installer: tool, revisions: [...(s.revisions ?? (s.revision ? [s.revision] : [])), revisionOf(revision)] } : {};
+    await writeState(k, { ...s, hashes: { ...s.hashes, [component]: hash }, ...control });
   });
-  return { changed: true, detail: `${detail} (${hash})` };
+  return { changed: true, detail: `${detail}${upgrade ? ` (${state?.version} → ${version})` : ''} (${hash})` };
 }
 
 export const runIstio = (ctx: ApplyContext, step: Step, c: ClusterPlan): Promise<StepRun> => install(ctx, step, c, 'istio');
@@ -109,6 +209,23 @@ async function applyExpose(ctx: ApplyContext, c: ClusterPlan, objects: unknown[]
 
 export const runExposeIstiod = (ctx: ApplyContext, _step: Step, c: ClusterPlan): Promise<StepRun> => applyExpose(ctx, c, exposeIstiod(ctx.plan));
 export const runExposeServices = (ctx: ApplyContext, _step: Step, c: ClusterPlan): Promise<StepRun> => applyExpose(ctx, c, [exposeServices()]);
+
+/** The MCS CRDs, then a wait until the API server serves them (the MCS controller writes imports next). */
+export async function runMcsCrds(ctx: ApplyContext, _step: Step, c: ClusterPlan): Promise<StepRun> {
+  const k = clientOf(ctx, c.name);
+  const r = await applyAll(k, mcsCrds() as KubeObject[], ctx.dryRun);
+  if (!ctx.dryRun)
+    for (const ref of OBJECTS.mcsCrds)
+      await waitFor(
+        ctx.clock,
+        async () => {
+          const conditions = ((await getObject(k, ref))?.['status'] as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? [];
+          return conditions.some((x) => x.type === 'Established' && x.status === 'True') ? true : undefined;
+        },
+        { timeoutMs: ctx.waitTimeoutMs, what: `the CRD ${ref.name} to be established`, cluster: c.name, hint: 'the API server did not accept the CRD; check its log' },
+      );
+  return summarize(r, ctx.dryRun);
+}
 
 export async function runRemoteReader(ctx: ApplyContext, _step: Step, c: ClusterPlan): Promise<StepRun> {
   const k = clientOf(ctx, c.name);

@@ -5,6 +5,9 @@ import { STATE_CONFIGMAP, readState } from './state.js';
 import type { StepRun } from './steps.js';
 import { waitFor } from './wait.js';
 
+/** What istiod's namespace controller writes into every namespace (pilot/pkg/serviceregistry/kube/controller/namespacecontroller.go). */
+const ISTIOD_NAMESPACE_CONFIGMAPS = ['istio-ca-root-cert', 'istio-ca-crl'];
+
 /** How long destroy waits for the API server to finish deleting what it was told to. */
 const FINALIZE_TIMEOUT_MS = 120_000;
 
@@ -43,6 +46,12 @@ export async function undoIstio(ctx: MeshContext, _step: Step, c: ClusterPlan): 
   const left = (await istioCrds()).filter((d) => !d.metadata.deletionTimestamp);
   for (const d of left) await deleteObject(k, { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: d.metadata.name });
   if (left.length) detail += `; deleted ${left.length} Istio CRDs it left`;
+  // istiod's namespace controller writes the mesh's root certificate (and CRL) into every
+  // namespace it sees; neither uninstaller removes them, so a destroyed mesh would leave its
+  // root behind in every namespace. istiod is gone now and cannot write them again.
+  const written = (await listObjects(k, 'v1', 'ConfigMap', { labelSelector: 'istio.io/config=true' })).filter((m) => ISTIOD_NAMESPACE_CONFIGMAPS.includes(m.metadata.name));
+  for (const m of written) await deleteObject(k, { apiVersion: 'v1', kind: 'ConfigMap', name: m.metadata.name, namespace: m.metadata.namespace });
+  if (written.length) detail += `; deleted istiod's ${written.length} root certificate ConfigMaps`;
   // The API server still finalizes the deleted CRDs for a while; wait, so that destroy ends
   // with the cluster as it was and a new apply does not meet them half-gone.
   let remaining: string[] = [];
@@ -72,6 +81,8 @@ export async function undoNamespace(ctx: MeshContext, _step: Step, c: ClusterPla
   const ns = OBJECTS.namespace;
   const state = await readState(k).catch(() => undefined);
   const gone = (await deleteObject(k, { apiVersion: 'v1', kind: 'ConfigMap', name: STATE_CONFIGMAP, namespace: ns.name })) ? [`ConfigMap/${STATE_CONFIGMAP}`] : [];
+  // A primary's record of the mesh's clusters (members.ts) goes with the rest of meshfed's bookkeeping.
+  if (await deleteObject(k, OBJECTS.membersConfigMap)) gone.push(`ConfigMap/${OBJECTS.membersConfigMap.name}`);
   if (state?.namespaceCreated === 'true') {
     if (await deleteObject(k, ns)) gone.push(`${ns.kind}/${ns.name}`);
     await waitFor(ctx.clock, async () => ((await getObject(k, ns)) ? undefined : true), {

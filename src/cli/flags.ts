@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
+import { PHASES } from '../plan/index.js';
 
 /**
  * Every typed flag of every command, parsed and checked once while commander reads the
@@ -25,6 +26,11 @@ export function positiveSeconds(value: string): number {
 export const DEFAULT_CONCURRENCY = 6;
 export const DEFAULT_APPLY_TIMEOUT_S = 180;
 export const DEFAULT_DISCOVER_TIMEOUT_S = 30;
+export const DEFAULT_DOCTOR_TIMEOUT_S = 10;
+/** How long verify's workloads and clients may take to be ready. */
+export const DEFAULT_VERIFY_TIMEOUT_S = 180;
+/** verify's uncounted warm-up: new endpoints reach every istiod and client within seconds on a healthy mesh. */
+export const DEFAULT_VERIFY_SETTLE_S = 45;
 export const DEFAULT_PORT = 8080;
 
 export const fileOption = (fallback = 'mesh.yaml') => new Option('-f, --file <mesh.yaml>', 'the mesh file').default(fallback);
@@ -39,8 +45,12 @@ export const concurrencyOption = () =>
 export const timeoutOption = (description: string, seconds: number) =>
   new Option('--timeout <seconds>', description).argParser(positiveSeconds).default(seconds);
 
-export const portOption = () => new Option('--port <n>', 'port (0 picks a free one)').argParser(wholeNumber(0, 65535)).default(DEFAULT_PORT);
+export const portOption = (fallback = DEFAULT_PORT) => new Option('--port <n>', 'port (0 picks a free one)').argParser(wholeNumber(0, 65535)).default(fallback);
+export const DEFAULT_DNS_PORT = 5353;
 
 export type MemberSource = 'mesh' | 'secrets';
 export const fromOption = () =>
   new Option('--from <source>', "member clusters: the mesh file's contexts, or the remote secrets of its first primary").choices(['mesh', 'secrets'] as const).default('mesh');
+
+/** `apply --until <phase>`: install (new revision or in-place upgrade), move (tags, namespaces, restarts), remove-old. */
+export const untilOption = () => new Option('--until <phase>', 'stop after this phase of an upgrade; a later apply continues').choices(PHASES);

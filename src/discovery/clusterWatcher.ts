@@ -1,6 +1,8 @@
+import { setMaxListeners } from 'node:events';
 import { slim } from './slim.js';
 import { Heartbeat, listWatchSource, reflect, type KubeClients, type KubeObject, type ListWatchSource, type ReflectorOptions, type Sleep, type WatchEvent } from '../kube/index.js';
 import { DISCOVERY_ERROR_CODES, WatchError, clusterErrorOf } from './errors.js';
+import { MCS_PATHS, SERVICE_EXPORT, SERVICE_IMPORT } from '../mcs/index.js';
 import type { ClusterError, ClusterSnapshot, ClusterSyncState } from './types.js';
 
 /**
@@ -16,7 +18,17 @@ export const WATCHED_RESOURCES = {
   namespaces: '/api/v1/namespaces',
 } as const;
 
-export type WatchedResource = keyof typeof WATCHED_RESOURCES;
+/**
+ * Watched as well in MCS discovery mode (the CRDs are installed there): the ServiceExports the
+ * MCS controller reads and the ServiceImports it compares with what it would write.
+ */
+export const MCS_WATCHED_RESOURCES = {
+  serviceExports: MCS_PATHS.serviceExports,
+  serviceImports: MCS_PATHS.serviceImports,
+} as const;
+
+export type WatchedResource = keyof typeof WATCHED_RESOURCES | keyof typeof MCS_WATCHED_RESOURCES;
+const ALL_PATHS: Record<WatchedResource, string> = { ...WATCHED_RESOURCES, ...MCS_WATCHED_RESOURCES };
 
 /** List items carry no kind or apiVersion (only the list does); watch events do. Restore them so both look alike. */
 export const KINDS: Record<WatchedResource | 'secrets', { apiVersion: string; kind: string }> = {
@@ -24,6 +36,8 @@ export const KINDS: Record<WatchedResource | 'secrets', { apiVersion: string; ki
   endpointSlices: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' },
   pods: { apiVersion: 'v1', kind: 'Pod' },
   namespaces: { apiVersion: 'v1', kind: 'Namespace' },
+  serviceExports: { apiVersion: SERVICE_EXPORT.apiVersion, kind: SERVICE_EXPORT.kind },
+  serviceImports: { apiVersion: SERVICE_IMPORT.apiVersion, kind: SERVICE_IMPORT.kind },
   secrets: { apiVersion: 'v1', kind: 'Secret' },
 };
 
@@ -68,6 +82,8 @@ export interface ClusterWatcherOptions extends WatchTuning {
   clients?: KubeClients;
   source?: WatchSource;
   onChange?: () => void;
+  /** Also watch ServiceExports and ServiceImports (services.discovery: mcs); their CRDs must be installed. */
+  mcs?: boolean;
 }
 
 export interface ClusterWatchStatus {
@@ -97,6 +113,7 @@ export class ClusterWatcher {
   readonly #objects = new Map<WatchedResource, Map<string, KubeObject>>();
   /** Resources whose latest list succeeded and whose watch has not failed since. */
   readonly #synced = new Set<WatchedResource>();
+  readonly #resources: WatchedResource[];
   #state: ClusterSyncState = 'syncing';
   #lastError: ClusterError | undefined;
   #deadline: ReturnType<typeof setTimeout> | undefined;
@@ -114,7 +131,10 @@ export class ClusterWatcher {
     this.clusterId = opts.clusterId;
     this.#opts = opts;
     this.#source = opts.source ?? kubeWatchSource(opts.clients!);
-    for (const r of Object.keys(WATCHED_RESOURCES) as WatchedResource[]) this.#objects.set(r, new Map());
+    this.#resources = [...(Object.keys(WATCHED_RESOURCES) as WatchedResource[]), ...(opts.mcs ? (Object.keys(MCS_WATCHED_RESOURCES) as WatchedResource[]) : [])];
+    for (const r of this.#resources) this.#objects.set(r, new Map());
+    // Every reflector of the cluster listens on this signal (six of them in MCS mode, two listeners each).
+    setMaxListeners(4 * this.#resources.length, this.#abort.signal);
   }
 
   start(): this {
@@ -135,7 +155,7 @@ export class ClusterWatcher {
             hint: 'the API server or the network to it hangs; check its process and load. Watches are re-listed when it answers again',
           }),
       }).start();
-    this.#loops = (Object.keys(WATCHED_RESOURCES) as WatchedResource[]).map((r) => this.#run(r));
+    this.#loops = this.#resources.map((r) => this.#run(r));
     return this;
   }
 
@@ -155,6 +175,7 @@ export class ClusterWatcher {
       endpointSlices: this.#array('endpointSlices'),
       pods: this.#array('pods'),
       namespaces: this.#array('namespaces'),
+      ...(this.#opts.mcs ? { serviceExports: this.#array('serviceExports'), serviceImports: this.#array('serviceImports') } : {}),
     };
     return this.#snapshot;
   }
@@ -185,7 +206,7 @@ export class ClusterWatcher {
     const heartbeat = this.#heartbeat;
     return reflect(
       this.#source,
-      WATCHED_RESOURCES[resource],
+      ALL_PATHS[resource],
       {
         onList: (list) => {
           this.#objects.set(resource, new Map(list.items.map((o) => [keyOf(o), slim(withKind(o, KINDS[resource]))])));
@@ -244,7 +265,7 @@ export class ClusterWatcher {
 
   #changed(): void {
     this.#snapshot = undefined;
-    if (this.#state !== 'closed' && this.#synced.size === Object.keys(WATCHED_RESOURCES).length && this.#state !== 'synced') {
+    if (this.#state !== 'closed' && this.#synced.size === this.#resources.length && this.#state !== 'synced') {
       clearTimeout(this.#deadline);
       this.#lastError = undefined;
       this.#setState('synced');

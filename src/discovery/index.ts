@@ -42,6 +42,7 @@ export { clusterErrorOf } from './errors.js';
 export {
   ClusterWatcher,
   WATCHED_RESOURCES,
+  MCS_WATCHED_RESOURCES,
   kubeWatchSource,
   type WatchedResource,
   type WatchSource,
@@ -51,3 +52,6 @@ export {
   type Sleep,
 } from './clusterWatcher.js';
 export { Supervisor, secretsPath, type ClusterInfo, type ClusterSource, type MeshContext, type SupervisorMembers, type SupervisorOptions } from './supervisor.js';
+export { mcsState, serviceImportObject, importStatus, withReady, clustersetServices, type ClustersetService, type ImportPending, type McsState, type ServiceImportPlan, type ExportStatus, type ExportCondition, type McsPort, type ImportType } from './mcs.js';
+export { McsController, type McsControllerOptions, type McsReport, type McsSource, type McsWriteError } from './mcsController.js';
+export { serviceScopes, type ServiceScope, type ServiceScopeKind, type ScopeSettings, type HostScope, type HostReach } from './scope.js';

@@ -41,6 +41,8 @@ export interface SupervisorOptions extends WatchTuning {
   systemNamespace?: string;
   registryOptions?: RegistryOptions;
   onChange?: () => void;
+  /** Watch ServiceExports and ServiceImports too (services.discovery: mcs). */
+  mcs?: boolean;
   /** For tests: how to reach a cluster's API (default src/kube's list/watch). */
   sourceFor?: (clients: KubeClients) => WatchSource;
 }
@@ -129,6 +131,11 @@ export class Supervisor {
     return registry;
   }
 
+  /** Each watched cluster's snapshot, in registry order, with its sync state (what the MCS controller reads). */
+  snapshots(): { snapshot: ClusterSnapshot; state: ClusterSyncState }[] {
+    return [...this.#members.values()].flatMap((m) => (m.watcher ? [{ snapshot: m.watcher.snapshot(), state: m.watcher.state }] : []));
+  }
+
   /** Remote-secret entries that could not become clusters (bad kubeconfig), and the ones istiod skips. */
   secretProblems(): { errors: RemoteSecretError[]; ignored: IgnoredEntry[]; watchError?: ClusterError } {
     return { errors: [...this.#secretErrors], ignored: [...this.#ignored], ...(this.#secretWatchError ? { watchError: this.#secretWatchError } : {}) };
@@ -185,7 +192,7 @@ export class Supervisor {
     entry.server ||= redactUrl(made.server);
     const o = this.#opts;
     const tuning: WatchTuning = Object.fromEntries(TUNING.flatMap((k) => (o[k] !== undefined ? [[k, o[k]]] : [])));
-    entry.watcher = new ClusterWatcher({ ...tuning, clusterId, source: (o.sourceFor ?? kubeWatchSource)(made), onChange: () => this.#notify() }).start();
+    entry.watcher = new ClusterWatcher({ ...tuning, clusterId, source: (o.sourceFor ?? kubeWatchSource)(made), onChange: () => this.#notify(), ...(o.mcs ? { mcs: true } : {}) }).start();
     this.#notify();
     return made;
   }

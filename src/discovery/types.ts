@@ -88,6 +88,9 @@ export interface ClusterSnapshot {
   endpointSlices: readonly KubeObject[];
   pods: readonly KubeObject[];
   namespaces: readonly KubeObject[];
+  /** In MCS discovery mode only (the watcher was asked to watch them). */
+  serviceExports?: readonly KubeObject[];
+  serviceImports?: readonly KubeObject[];
 }
 
 export type ClusterSyncState = 'syncing' | 'synced' | 'timeout' | 'closed';

@@ -24,7 +24,7 @@ export type ErrorCategory =
   /** A bug in meshfed (exit 1). */
   | 'internal';
 
-export type ErrorLayer = 'plan' | 'topology' | 'render' | 'pki' | 'lab' | 'kube' | 'apply' | 'discovery' | 'serve';
+export type ErrorLayer = 'plan' | 'topology' | 'render' | 'pki' | 'lab' | 'kube' | 'apply' | 'discovery' | 'serve' | 'doctor' | 'dns';
 
 interface Entry {
   readonly meaning: string;
@@ -35,6 +35,7 @@ interface Entry {
 }
 
 const mesh = (meaning: string) => ({ meaning, layer: 'topology', category: 'invalidMesh' }) as const;
+const live = <C extends ErrorCategory = 'failed'>(meaning: string, category: C = 'failed' as C) => ({ meaning, layer: 'doctor', category }) as const;
 
 export const ERROR_CATALOGUE = {
   MF0001: { meaning: "the plan's steps form a cycle", layer: 'plan', category: 'internal' },
@@ -76,6 +77,37 @@ export const ERROR_CATALOGUE = {
   MF3042: mesh('duplicate kubeconfig context'),
   MF3050: mesh('a name, context, address or path holds a control character (a newline in a `context` would end the comment line it is rendered into)'),
   MF3051: mesh('the plan would hold over 200,000 remote secrets (primaries × other clusters) or flat-network routes'),
+  MF3060: mesh('a cluster-local host (`services.clusterLocal`) is not a hostname or `*.` and a domain'),
+
+  // Live checks (`meshfed doctor`): each is a finding with evidence, cause and fix, not a thrown error.
+  MF4001: live('a cluster cannot be reached', 'unreachable'),
+  MF4002: live("meshfed's credentials for a cluster are rejected, or may not read what doctor reads"),
+  MF4010: live("istiod's meshID is not the mesh file's"),
+  MF4011: live("istiod's trust domain is not the mesh file's"),
+  MF4012: live('the Istio version running is not the mesh file\'s (error beyond one minor version of skew)'),
+  MF4013: live('a primary runs no istiod'),
+  MF4020: live('`istio-system` lacks a label or annotation the plan sets (the network label, `controlPlaneClusters`)'),
+  MF4021: live("the east-west gateway's network label is not its cluster's network"),
+  MF4022: live("the east-west gateway's `ISTIO_META_REQUESTED_NETWORK_VIEW` is not its cluster's network"),
+  MF4030: live('a primary holds no remote secret for a cluster it must watch'),
+  MF4031: live('a remote secret names a cluster the mesh does not have'),
+  MF4032: live('two remote secrets register one cluster ID (istiod ignores the second)'),
+  MF4033: live("a remote secret's server is not the watched cluster's `apiServer` (stale), or is loopback outside a lab"),
+  MF4034: live("a remote secret's kubeconfig is refused, or its credentials are rejected by the watched cluster"),
+  MF4035: live("a remote secret's credentials may not list and watch what istiod reads"),
+  MF4040: live('a cluster has no `cacerts` Secret'),
+  MF4041: live("`cacerts` does not chain to the mesh's root"),
+  MF4042: live('an intermediate CA in `cacerts` expires within 30 days (error once expired)'),
+  MF4043: live("the root workloads receive (`istio-ca-root-cert`) is not the mesh's root"),
+  MF4050: live("istiod's view (or, where istiod cannot be asked, meshfed's discovery engine): a member cluster is not synced"),
+  MF4060: live('an east-west gateway the plan needs is missing or has no address'),
+  MF4061: live("a remote's `remotePilotAddress` is not its primary's gateway address"),
+  MF4062: live('expose-istiod or expose-services objects the plan needs are missing'),
+  MF4063: live("a remote's injection webhook does not point at its primary"),
+  MF4070: live('on one network, the live pod or service ranges of two clusters overlap'),
+  MF4071: live('a Service with endpoints in another cluster is absent here and DNS proxying is off: calls to it from here do not resolve (warning)'),
+  MF4072: live('a DestinationRule fails over by locality without outlier detection (no failover happens), or has outlier detection that turns failover on unasked (warning)'),
+  MF4080: live("the real `istioctl analyze` reports a warning or error (its IST code in the evidence), or could not run"),
 
   // Writing rendered files: the folder and file are named, never contents.
   MF3801: { meaning: 'the output folder is not empty and holds no manifest of a previous render', layer: 'render', category: 'failed' },
@@ -102,6 +134,8 @@ export const ERROR_CATALOGUE = {
   MF5016: { meaning: 'an intermediate is valid after its root expires', layer: 'pki', category: 'failed', name: 'outlivesRoot' },
   MF5017: { meaning: 'the trust folder has no `root-cert.pem` to check the cluster bundles against', layer: 'pki', category: 'failed', name: 'noMeshRoot' },
   MF5018: { meaning: 'a `ca-key.pem` is readable by group or others', layer: 'pki', category: 'failed', name: 'keyReadableByOthers' },
+  MF5030: { meaning: 'the root rotation files of the trust folder do not fit together (stage file, next or previous root)', layer: 'pki', category: 'failed', name: 'rootRotationState' },
+  MF5031: { meaning: 'a root rotation step cannot be taken now (see the hint for what comes first)', layer: 'pki', category: 'usage', name: 'rootRotationOrder' },
 
   MF6001: { meaning: 'the mesh is not a lab mesh (no `spec.lab`) or has no clusters', layer: 'lab', category: 'usage', name: 'notALabMesh' },
   MF6002: { meaning: 'a lab address or range is not usable (apiServer not https on its own loopback address, a CIDR not IPv4 or too small, no load balancer pool)', layer: 'lab', category: 'failed', name: 'invalidAddress' },
@@ -132,6 +166,10 @@ export const ERROR_CATALOGUE = {
   MF8003: { meaning: 'the trust folder has no intermediate for the cluster', layer: 'apply', category: 'failed' },
   MF8006: { meaning: "a watched cluster's reader token is not filled in", layer: 'apply', category: 'failed' },
   MF8007: { meaning: 'helm is missing or failed (its last lines are shown)', layer: 'apply', category: 'failed' },
+  MF8020: { meaning: 'istiod did not load the new cacerts (its log line is shown)', layer: 'apply', category: 'failed' },
+  MF8021: { meaning: 'a root rotation stage cannot be shipped yet: workloads named in the message first need a restart or renewal', layer: 'apply', category: 'failed' },
+  MF8022: { meaning: "the root rotation cannot end (the old root's key is kept): a cluster has not taken stage drop-old, or a workload still chains to the old root", layer: 'apply', category: 'failed' },
+  MF8030: { meaning: 'an old Istio revision is still used by pods, so it is not removed (canary)', layer: 'apply', category: 'failed' },
 
   MF9001: { meaning: "a remote secret's kubeconfig is empty", layer: 'discovery', category: 'failed', name: 'emptyKubeconfig' },
   MF9002: { meaning: "a remote secret's kubeconfig is not base64", layer: 'discovery', category: 'failed', name: 'notBase64' },
@@ -156,6 +194,10 @@ export const ERROR_CATALOGUE = {
   MF9509: { meaning: 'API: too many event streams open', layer: 'serve', category: 'usage' },
   MF9510: { meaning: 'API: a handler failed (a bug in meshfed; the server keeps serving)', layer: 'serve', category: 'internal' },
   MF9511: { meaning: 'serve: binding off loopback needs a token (--token-file or MESHFED_SERVE_TOKEN)', layer: 'serve', category: 'usage' },
+  MF9512: { meaning: 'dashboard: the page is not built (run `npm run build`)', layer: 'serve', category: 'failed' },
+  MF9520: { meaning: 'dns: the mesh file is not in `services.discovery: mcs` (there is no clusterset.local to answer for)', layer: 'dns', category: 'usage' },
+  MF9521: { meaning: 'dns: `--cluster` names no cluster of the mesh file', layer: 'dns', category: 'usage' },
+  MF9522: { meaning: 'dns: the address and port cannot be bound (in use, or not an address of this machine)', layer: 'dns', category: 'failed' },
 } as const satisfies Record<string, Entry>;
 
 type Catalogue = typeof ERROR_CATALOGUE;

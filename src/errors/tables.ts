@@ -13,8 +13,9 @@ export const CODE_TABLES: readonly CodeTable[] = [
   { id: 'render', layers: ['render'] },
   { id: 'trust', layers: ['pki'] },
   { id: 'apply', layers: ['kube', 'apply'] },
-  { id: 'discovery', layers: ['discovery', 'serve'] },
+  { id: 'discovery', layers: ['discovery', 'serve', 'dns'] },
   { id: 'lab', layers: ['lab'] },
+  { id: 'doctor', layers: ['doctor'] },
 ];
 
 const begin = (id: string) => `<!-- codes:${id} (generated from src/errors/catalogue.ts by \`npm run docs:codes\`) -->`;

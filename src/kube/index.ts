@@ -1,8 +1,10 @@
-export { kubeClients, kubeClientsFromInline, type InlineKubeconfig, type KubeClients } from './client.js';
+export { kubeClients, kubeClientsFromInline, type InlineKubeconfig, type KubeClientOptions, type KubeClients } from './client.js';
 export { KubeError, isKubeError, toKubeError, KUBE_ERROR_CODES, type KubeErrorReason, type KubeErrorCode } from './errors.js';
 export { pingApiServer, readyz, waitForReadyz, type ReadyzResult, type WaitOptions } from './health.js';
-export { applyObject, getObject, listObjects, deleteObject, patchStatus, FIELD_MANAGER, type KubeObject, type ObjectRef, type StatusRef } from './objects.js';
-export { rawGet, type RawResponse } from './request.js';
+export { applyObject, applyStatus, getObject, listObjects, deleteObject, patchStatus, FIELD_MANAGER, type KubeObject, type ObjectRef, type StatusRef } from './objects.js';
+export { rawGet, rawRequest, type RawResponse } from './request.js';
 export { listPath, watchPath, type WatchEvent, type WatchEventType, type ListResult } from './watch.js';
 export { reflect, listWatchSource, untilAborted, isGone, Heartbeat, type ListWatchSource, type ReflectorOptions, type ReflectorHandlers, type HeartbeatOptions, type Sleep } from './reflector.js';
-export { sleep, pollUntil, type PollOptions } from './timing.js';
+export { sleep, pollUntil, within, type PollOptions } from './timing.js';
+export { selfSubjectRules, type ResourceRule, type SelfRules } from './access.js';
+export { execInPod, readPodLog, exitCodeOf, type ExecResult, type ExecOptions } from './exec.js';

@@ -1,6 +1,7 @@
 import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClients } from './client.js';
 import { toKubeError } from './errors.js';
+import { rawRequest } from './request.js';
 
 export const FIELD_MANAGER = 'meshfed';
 
@@ -82,6 +83,16 @@ export async function deleteObject(clients: KubeClients, ref: ObjectRef): Promis
     if (err.reason === 'notFound') return false;
     throw err;
   }
+}
+
+/**
+ * Server-side apply of an object's status subresource (`<path>/status`), field manager meshfed:
+ * for a controller's own status, e.g. the MCS controller's ServiceImport clusters and
+ * ServiceExport conditions. `path` is the object's path.
+ */
+export async function applyStatus(clients: KubeClients, path: string, object: KubeObject, opts: { fieldManager?: string } = {}): Promise<void> {
+  const query = `?fieldManager=${encodeURIComponent(opts.fieldManager ?? FIELD_MANAGER)}&force=true`;
+  await rawRequest(clients, 'PATCH', `${path}/status${query}`, object, { contentType: 'application/apply-patch+yaml' });
 }
 
 export type StatusRef = { kind: 'Service'; name: string; namespace: string } | { kind: 'Node'; name: string };

@@ -8,6 +8,43 @@ export interface RawResponse {
 }
 
 /**
+ * One request with the context's credentials and a JSON body; a status of 400 or more is a
+ * KubeError of that status (the server's Status message kept). For what client-node's object
+ * API cannot do, such as server-side apply of a status subresource.
+ */
+export async function rawRequest(
+  clients: KubeClients,
+  method: 'PATCH' | 'PUT' | 'POST',
+  path: string,
+  body: unknown,
+  opts: { contentType: string; timeoutMs?: number },
+): Promise<RawResponse> {
+  const url = new URL(path, clients.server);
+  const data = JSON.stringify(body);
+  const options: RequestOptions = { method, timeout: opts.timeoutMs ?? 15_000, headers: { 'Content-Type': opts.contentType, Accept: 'application/json', 'Content-Length': Buffer.byteLength(data) } };
+  let res: RawResponse;
+  try {
+    await clients.config.applyToHTTPSOptions(options);
+    res = await new Promise<RawResponse>((resolve, reject) => {
+      const req = httpsRequest(url, options, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        r.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end(data);
+    });
+  } catch (e) {
+    throw toKubeError(e, { cluster: clients.context, resource: url.pathname });
+  }
+  // toKubeError reads the status and the server's Status message from this shape.
+  if (res.status >= 400) throw toKubeError({ code: res.status, body: res.body }, { cluster: clients.context, resource: url.pathname });
+  return res;
+}
+
+/**
  * A plain GET with the context's credentials. client-node's own health helper hides the
  * socket error (refused vs. timed out), which is exactly what callers need to tell apart.
  */

@@ -40,3 +40,16 @@ export async function pollUntil<T>(probe: () => Promise<T | undefined>, opts: Po
     delay = Math.min(delay * 2, opts.maxIntervalMs ?? delay);
   }
 }
+
+/** Waits for `work`, or `ms`, whichever is first (rejects when `work` rejects first). */
+export async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

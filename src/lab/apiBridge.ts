@@ -60,3 +60,30 @@ export function serveApiAddress(t: ApiBridgeTarget): Server {
   server.listen(t.port, t.host);
   return server;
 }
+
+/**
+ * The lab's stand-in for the east-west gateway's TLS passthrough of istiod's ports (there is
+ * no Envoy to run the gateway): a plain layer-4 forward from a load balancer address, inside
+ * the fabric namespace, to istiod's pod (gatewayForward.ts). TLS stays end to end.
+ */
+export interface TcpForward {
+  listenHost: string;
+  listenPort: number;
+  targetHost: string;
+  targetPort: number;
+}
+
+export const forwardArg = (f: TcpForward): string => `--tcp=${f.listenHost}:${f.listenPort}=${f.targetHost}:${f.targetPort}`;
+
+export function parseForwardArgs(argv: string[]): TcpForward[] {
+  return argv.flatMap((a) => {
+    const m = /^--tcp=([^:=]+):(\d+)=([^:=]+):(\d+)$/.exec(a);
+    return m ? [{ listenHost: m[1]!, listenPort: Number(m[2]), targetHost: m[3]!, targetPort: Number(m[4]) }] : [];
+  });
+}
+
+export function serveTcpForward(f: TcpForward): Server {
+  const server = createServer((s) => pipeBoth(s, connect(f.targetPort, f.targetHost)));
+  server.listen(f.listenPort, f.listenHost);
+  return server;
+}

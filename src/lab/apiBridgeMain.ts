@@ -1,14 +1,26 @@
 /**
- * The pod side of the lab's API bridge (apiBridge.ts), started by the pod runner inside a pod
- * namespace as `node dist/lab/apiBridgeMain.js --state-dir=<dir> --to=<host>:<port>=<socket>...`.
+ * The lab's forwarders, started by the pod runner inside a lab namespace:
+ * - in a pod namespace, the pod side of the API bridge (apiBridge.ts):
+ *   `--to=<host>:<port>=<socket>...`;
+ * - in the fabric, the east-west gateway's stand-in for istiod's ports (gatewayForward.ts):
+ *   `--tcp=<listen host>:<port>=<target host>:<port>...`.
  */
-import { parseBridgeArgs, serveApiAddress } from './apiBridge.js';
+import { forwardArg, parseBridgeArgs, parseForwardArgs, serveApiAddress, serveTcpForward } from './apiBridge.js';
 
-const targets = parseBridgeArgs(process.argv.slice(2));
-if (targets.length === 0) {
-  process.stdout.write('usage: apiBridgeMain.js --state-dir=<dir> --to=<host>:<port>=<socket>...\n');
+const argv = process.argv.slice(2);
+const targets = parseBridgeArgs(argv);
+const forwards = parseForwardArgs(argv);
+if (targets.length + forwards.length === 0) {
+  process.stdout.write('usage: apiBridgeMain.js --state-dir=<dir> (--to=<host>:<port>=<socket> | --tcp=<host>:<port>=<host>:<port>)...\n');
   process.exitCode = 64;
 } else {
-  const servers = targets.map((t) => serveApiAddress(t).on('listening', () => process.stdout.write(`listening on ${t.host}:${t.port} → ${t.socket}\n`)));
+  const servers = [
+    ...targets.map((t) => serveApiAddress(t).on('listening', () => process.stdout.write(`listening on ${t.host}:${t.port} → ${t.socket}\n`))),
+    ...forwards.map((f) => serveTcpForward(f).on('listening', () => process.stdout.write(`forwarding ${forwardArg(f).slice('--tcp='.length)}\n`))),
+  ];
+  for (const s of servers) s.on('error', (e) => {
+    process.stdout.write(`error: ${e.message}\n`);
+    process.exit(1);
+  });
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => servers.forEach((s) => s.close()));
 }

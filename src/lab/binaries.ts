@@ -20,6 +20,8 @@ export interface LabBinaries {
   kwok: string;
   /** kwok's stage files (node and pod lifecycles), passed to it with --config. */
   kwokStages: string[];
+  /** kwok's CRDs for the objects the lab uses (Exec, Logs), from its module's kustomize/crd/bases. */
+  kwokCrds: string[];
   istioctl: string;
   pilotDiscovery: string;
   /** Istio's agent; the lab runs it in grpc-agent mode (proxyless gRPC, no Envoy). */
@@ -37,6 +39,7 @@ export function labCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env['MESHFED_CACHE'] || join(homedir(), '.cache', 'meshfed');
 }
 
+const KWOK_CRDS = ['kwok.x-k8s.io_execs.yaml', 'kwok.x-k8s.io_logs.yaml'];
 const KWOK_STAGES = ['node-initialize.yaml', 'node-heartbeat-with-lease.yaml', 'pod-ready.yaml', 'pod-complete.yaml', 'pod-delete.yaml'];
 
 /** Where each binary lives in the cache; pure. */
@@ -54,6 +57,7 @@ export function labBinaryPaths(cacheDir: string = labCacheDir(), versions: LabVe
     kubectl: join(kube, 'kubectl'),
     kwok: join(kwokDir, 'bin', 'kwok'),
     kwokStages: KWOK_STAGES.map((s) => join(kwokDir, 'stages', s)),
+    kwokCrds: KWOK_CRDS.map((s) => join(kwokDir, 'crds', s)),
     istioctl: join(istio, 'istioctl'),
     pilotDiscovery: join(istio, 'pilot-discovery'),
     pilotAgent: join(istio, 'pilot-agent'),
@@ -69,7 +73,7 @@ function filesOf(b: LabBinaries, part: LabBinaryPart): string[] {
     case 'etcd':
       return [b.etcd];
     case 'kwok':
-      return [b.kwok, ...b.kwokStages];
+      return [b.kwok, ...b.kwokStages, ...b.kwokCrds];
     case 'kube':
       return [b.kubeApiserver, b.kubeControllerManager, b.kubeScheduler, b.kubectl];
     case 'istio':

@@ -1,6 +1,7 @@
 import type { LabComponent } from './state.js';
 import type { LabClusterPlan, LabPlan } from './plan.js';
 import type { ClusterPki } from './pki.js';
+import { kwokServerArgs } from './kwokDebug.js';
 
 /** A process to start: program, arguments and the Go runtime tuning that keeps it small. */
 export interface ComponentSpec {
@@ -112,6 +113,11 @@ export function apiServerSpec(binary: string, plan: LabPlan, c: LabClusterPlan, 
       '--disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
       '--profiling=false',
       '--event-ttl=30m',
+      // `kubectl exec`/`logs` go to the node's "kubelet": kwok's server on the node's
+      // InternalIP (its Hostname, the node name, resolves nowhere), with a certificate of this
+      // cluster's CA naming that address (kwokDebug.ts).
+      '--kubelet-preferred-address-types=InternalIP',
+      `--kubelet-certificate-authority=${pki.ca.cert}`,
     ],
     env: GO_TUNING['kube-apiserver'],
   };
@@ -150,7 +156,11 @@ export function schedulerSpec(binary: string, c: LabClusterPlan, kubeconfig: str
   };
 }
 
-export function kwokSpec(binary: string, c: LabClusterPlan, kubeconfig: string, stages: string[]): ComponentSpec {
+/**
+ * kwok, with its kubelet server for `kubectl exec` and `logs` (kwokDebug.ts): `execEnv` is
+ * the env from execWrapper.ts, whose PATH holds only the wrapper's links.
+ */
+export function kwokSpec(binary: string, c: LabClusterPlan, kubeconfig: string, stages: string[], pki: ClusterPki, execEnv: Record<string, string>): ComponentSpec {
   return {
     component: 'kwok',
     cluster: c.name,
@@ -163,9 +173,10 @@ export function kwokSpec(binary: string, c: LabClusterPlan, kubeconfig: string, 
       `--node-ip=${c.ip}`,
       // Leases instead of status heartbeats: far fewer writes per node.
       '--node-lease-duration-seconds=40',
+      ...kwokServerArgs(c.ip, pki.kubelet),
       ...stages.map((s) => `--config=${s}`),
     ],
-    env: GO_TUNING.kwok,
+    env: { ...GO_TUNING.kwok, ...execEnv },
   };
 }
 

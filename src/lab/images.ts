@@ -2,7 +2,7 @@
  * Which pods the lab really runs (the rest stay kwok fakes): pods whose first container uses
  * an image the lab knows, mapped to Istio's own binaries. Pure.
  */
-export type LabWorkload = { kind: 'echo-server'; version: string } | { kind: 'echo-client' };
+export type LabWorkload = { kind: 'istiod' } | { kind: 'echo-server'; version: string } | { kind: 'echo-client' };
 
 export interface PodLike {
   metadata: { name: string; namespace: string; uid?: string; labels?: Record<string, string>; deletionTimestamp?: string };
@@ -23,7 +23,8 @@ export function imageRepository(image: string): string {
 }
 
 /**
- * seed 000's HelloWorld (istio/examples-helloworld-v1, -v2) and Istio's echo app (istio/app,
+ * Istio's pilot image (the istiod Deployment istioctl or Helm installed) runs as the real
+ * `pilot-discovery`; seed 000's HelloWorld (istio/examples-helloworld-v1, -v2) and Istio's echo app (istio/app,
  * istio-testing/app) run as Istio's echo server, with the pod's `version` label (else the
  * image's -vN); seed 000's sleep (curlimages/curl) runs as Istio's echo client.
  */
@@ -32,7 +33,9 @@ export function labWorkloadOf(pod: PodLike): LabWorkload | undefined {
   if (!image) return undefined;
   const repo = imageRepository(image);
   const label = pod.metadata.labels?.['version'];
-  const hello = /^istio\/examples-helloworld-(v\d+)$/.exec(repo);
+  if (repo === 'istio/pilot') return { kind: 'istiod' };
+  // docker.io/istio/… (Istio's samples until 1.2x) and registry.istio.io/release/… (since)
+  const hello = /^(?:istio|release)\/examples-helloworld-(v\d+)$/.exec(repo);
   if (hello) return { kind: 'echo-server', version: label ?? hello[1]! };
   if (repo === 'istio/app' || repo === 'istio-testing/app') return { kind: 'echo-server', version: label ?? 'v1' };
   if (repo === 'curlimages/curl') return { kind: 'echo-client' };

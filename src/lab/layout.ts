@@ -12,6 +12,8 @@ export interface LabLayout {
   stateFile: string;
   kubeconfig: string;
   logsDir: string;
+  /** The folder kwok runs `kubectl exec` commands from (execWrapper.ts). */
+  execWrapperDir: string;
   /** etcd's data: tmpfs when there is one (no fsync cost), else under the state dir. */
   etcdDataDir: string;
   /** Folder outside the state dir that `down` must remove too (the tmpfs one), if any. */
@@ -35,6 +37,7 @@ export function labLayout(stateDirInput: string, opts: { shm?: string | null } =
     stateFile: join(stateDir, 'state.json'),
     kubeconfig: join(stateDir, 'kubeconfig'),
     logsDir,
+    execWrapperDir: join(stateDir, 'kwok-exec'),
     etcdDataDir: externalDir ? join(externalDir, 'etcd') : join(stateDir, 'etcd'),
     externalDir,
     markers: externalDir ? [stateDir, externalDir] : [stateDir],

@@ -22,3 +22,6 @@ export const podRunnerEntry = (moduleUrl: string = import.meta.url): string => l
 
 /** The compiled pod side of the lab's API bridge (apiBridgeMain.ts). */
 export const apiBridgeEntry = (moduleUrl: string = import.meta.url): string => loadBalancerEntry(moduleUrl, 'apiBridgeMain.js', "the lab's API bridge");
+
+/** The compiled lab log shim (criLogMain.ts), which writes a lab pod's output as CRI records. */
+export const criLogEntry = (moduleUrl: string = import.meta.url): string => loadBalancerEntry(moduleUrl, 'criLogMain.js', 'the lab log shim');

@@ -1,5 +1,6 @@
 /** Carries out podNetwork.ts's plan with the real `ip` tool; the imperative half. */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { LAB_ERROR_CODES, LabError } from './errors.js';
 import { fabricCommands, podCommands, podNetnsName, type ClusterNode, type NetCommand, type PodNetworkPlan } from './podNetwork.js';
 
@@ -50,18 +51,37 @@ export function removeLabNetns(prefix: string): number {
   return removeNetns(listLabNetns(prefix));
 }
 
-function removeNetns(names: string[]): number {
-  for (const ns of names) {
-    for (const pid of netnsPids(ns)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
+/** Kills whatever runs inside a namespace (only the lab puts processes there). */
+export function killNetnsProcesses(netns: string): void {
+  for (const pid of netnsPids(netns)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
     }
   }
-  for (const ns of names) run(['ip', 'netns', 'del', ns]);
+}
+
+function removeNetns(names: string[]): number {
+  for (const ns of names) killNetnsProcesses(ns);
+  for (const ns of names) {
+    run(['ip', 'netns', 'del', ns]);
+    rmSync(netnsEtc(ns), { recursive: true, force: true });
+  }
   return names.length;
+}
+
+/** `ip netns exec` bind-mounts the files of /etc/netns/<name>/ over /etc/ for what it runs. */
+const netnsEtc = (netns: string) => `/etc/netns/${netns}`;
+
+/**
+ * A pod namespace's /etc/hosts: the lab has no kube-proxy and no cluster DNS, so a pod is
+ * given the Service names it dials at an endpoint address (podStarter.ts). Removed with it.
+ */
+export function writeNetnsHosts(netns: string, hosts: { ip: string; names: string[] }[]): void {
+  mkdirSync(netnsEtc(netns), { recursive: true });
+  const lines = ['127.0.0.1 localhost', ...hosts.map((h) => `${h.ip} ${h.names.join(' ')}`)];
+  writeFileSync(`${netnsEtc(netns)}/hosts`, `${lines.join('\n')}\n`);
 }
 
 /** Builds the fabric and node namespaces from nothing (removing leftovers of an earlier run). */

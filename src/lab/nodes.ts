@@ -1,4 +1,5 @@
 import type { KubeObject } from '../kube/index.js';
+import { KWOK_KUBELET_PORT } from './kwokDebug.js';
 import type { LabClusterPlan } from './plan.js';
 
 /** Enough room that the scheduler never turns a test workload away. */
@@ -33,8 +34,13 @@ export function labNodeManifest(cluster: LabClusterPlan, i: number): KubeObject 
   };
 }
 
+/**
+ * Resources, and where the node's "kubelet" (kwok's server) answers: kwok's node-initialize
+ * stage writes the port only on a node that is not Ready yet, so a lab brought up again over
+ * its old Nodes gets it here.
+ */
 export function labNodeStatus(): Record<string, unknown> {
-  return { allocatable: { ...LAB_NODE_RESOURCES }, capacity: { ...LAB_NODE_RESOURCES } };
+  return { allocatable: { ...LAB_NODE_RESOURCES }, capacity: { ...LAB_NODE_RESOURCES }, daemonEndpoints: { kubeletEndpoint: { Port: KWOK_KUBELET_PORT } } };
 }
 
 export interface NodeLike {

@@ -30,6 +30,8 @@ export interface ClusterPki {
   dir: string;
   ca: CertPair;
   serving: CertPair;
+  /** kwok's kubelet server (exec, logs): the API server checks it against `ca` and the node's address. */
+  kubelet: CertPair;
   /** Service account token signing key (private) and its public half. */
   serviceAccountKey: string;
   serviceAccountPub: string;
@@ -48,6 +50,7 @@ export function pkiPaths(dir: string): ClusterPki {
     dir,
     ca: pair('ca'),
     serving: pair('apiserver'),
+    kubelet: pair('kubelet'),
     serviceAccountKey: join(dir, 'sa.key'),
     serviceAccountPub: join(dir, 'sa.pub'),
     clients: Object.fromEntries(LAB_CLIENTS.map((c) => [c, pair(`client-${c}`)])) as Record<LabClientName, CertPair>,
@@ -115,7 +118,7 @@ export async function ensureClusterPki(dir: string, subject: PkiSubject): Promis
   const paths = pkiPaths(dir);
   const stamp = join(dir, 'subject.json');
   const want = JSON.stringify(subject);
-  const all = [paths.ca, paths.serving, ...Object.values(paths.clients)].flatMap((p) => [p.cert, p.key]);
+  const all = [paths.ca, paths.serving, paths.kubelet, ...Object.values(paths.clients)].flatMap((p) => [p.cert, p.key]);
   all.push(paths.serviceAccountKey, paths.serviceAccountPub);
   const current = await readFile(stamp, 'utf8').catch(() => '');
   if (current === want && (await Promise.all(all.map(exists))).every(Boolean)) return paths;
@@ -129,6 +132,8 @@ export async function ensureClusterPki(dir: string, subject: PkiSubject): Promis
     openssl(['req', '-x509', ...ec, '-extensions', ext, '-CA', paths.ca.cert, '-CAkey', paths.ca.key, '-keyout', pair.key, '-out', pair.cert, '-subj', subj], subject.cluster);
   await Promise.all([
     signed('serving', paths.serving, '/CN=kube-apiserver'),
+    // kwok binds its server on the same loopback address, which the serving SANs name.
+    signed('serving', paths.kubelet, `/CN=system:node:${subject.cluster}-kwok`),
     ...LAB_CLIENTS.map((c) => signed('client', paths.clients[c], CLIENT_SUBJECTS[c])),
   ]);
   const sa = generateKeyPairSync('rsa', {
@@ -139,7 +144,7 @@ export async function ensureClusterPki(dir: string, subject: PkiSubject): Promis
   await writeFile(paths.serviceAccountKey, sa.privateKey, { mode: 0o600 });
   await writeFile(paths.serviceAccountPub, sa.publicKey);
   // openssl honours the umask; keys must be private whatever it is.
-  await Promise.all([paths.ca.key, paths.serving.key, ...Object.values(paths.clients).map((p) => p.key), paths.serviceAccountKey].map((k) => chmod(k, 0o600)));
+  await Promise.all([paths.ca.key, paths.serving.key, paths.kubelet.key, ...Object.values(paths.clients).map((p) => p.key), paths.serviceAccountKey].map((k) => chmod(k, 0o600)));
   await writeFile(stamp, want);
   return paths;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { firstHost, nthAddress, parseCidr, type MeshFile } from '../topology/index.js';
 import { LAB_ERROR_CODES, LabError } from './errors.js';
+import { KWOK_KUBELET_PORT } from './kwokDebug.js';
 import { labLoadBalancerPools } from './labPools.js';
 import { LAB_VERSIONS } from './versions.js';
 
@@ -98,7 +99,11 @@ export function planLab(mesh: MeshFile): LabPlan {
     const other = taken.get(key);
     const name = mesh.spec.clusters[i]?.name ?? '';
     if (other) throw new LabError({ code: LAB_ERROR_CODES.invalidAddress, message: `clusters ${other} and ${name} both use ${key}`, hint: 'give every cluster its own loopback address', cluster: name });
+    // Each cluster's kwok serves exec and logs on the cluster's address at one fixed port.
+    const sameIp = taken.get(e.ip);
+    if (sameIp) throw new LabError({ code: LAB_ERROR_CODES.invalidAddress, message: `clusters ${sameIp} and ${name} both use the address ${e.ip}; in the lab each cluster needs its own (its kwok serves \`kubectl exec\` and \`logs\` there on port ${KWOK_KUBELET_PORT})`, hint: 'give every cluster its own loopback address, e.g. https://127.0.1.2:6443', cluster: name });
     taken.set(key, name);
+    taken.set(e.ip, name);
   });
   const pools = labLoadBalancerPools(mesh);
   const usedIps = new Set(explicit.flatMap((e) => (e ? [e.ip] : [])));

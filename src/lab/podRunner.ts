@@ -6,11 +6,16 @@
 import type { KubeClients, WatchEvent } from '../kube/index.js';
 import { labWorkloadOf, runnablePodIP, type PodLike } from './images.js';
 import { runListWatch } from './listWatch.js';
+import type { PodDebugOps } from './podDebug.js';
 import type { ClusterNode } from './podNetwork.js';
 
 export interface PodNetworkOps {
   attach(node: ClusterNode, ip: string): string;
   detach(node: ClusterNode, ip: string): void;
+  /** Starts the pod's processes in its fresh namespace (what a kubelet's container start is). */
+  run?(node: ClusterNode, pod: PodLike, netns: string): void;
+  /** The pod's namespace is going: stop starting it. */
+  stop?(node: ClusterNode, key: string): void;
 }
 
 export interface PodRunnerOptions {
@@ -19,6 +24,8 @@ export interface PodRunnerOptions {
   signal: AbortSignal;
   log: (line: string) => void;
   ops: PodNetworkOps;
+  /** `kubectl exec`/`logs` into the pod's namespace (podDebug.ts), told of every attach and detach. */
+  debug?: PodDebugOps;
 }
 
 const keyOf = (p: PodLike) => `${p.metadata.namespace}/${p.metadata.name}`;
@@ -39,8 +46,10 @@ export async function runPodRunnerForCluster(opts: PodRunnerOptions): Promise<vo
     const change = podNetworkChange(held, pod, deleted);
     try {
       if (change.detach) {
+        opts.ops.stop?.(opts.node, k);
         opts.ops.detach(opts.node, change.detach);
         held.delete(k);
+        opts.debug?.podDetached(pod.metadata.namespace, pod.metadata.name);
         opts.log(`${opts.node.name}: ${k}: namespace for ${change.detach} removed`);
       }
       if (change.attach) {
@@ -52,7 +61,9 @@ export async function runPodRunnerForCluster(opts: PodRunnerOptions): Promise<vo
         }
         const netns = opts.ops.attach(opts.node, change.attach);
         held.set(k, change.attach);
+        opts.debug?.podAttached(pod, netns);
         opts.log(`${opts.node.name}: ${k}: ${change.attach} in network namespace ${netns}`);
+        opts.ops.run?.(opts.node, pod, netns);
       }
     } catch (e) {
       opts.log(`${opts.node.name}: ${k}: ${(e as Error).message}`);
@@ -68,8 +79,11 @@ export async function runPodRunnerForCluster(opts: PodRunnerOptions): Promise<vo
       const listed = new Set(items.map(keyOf));
       for (const [k, ip] of [...held]) {
         if (listed.has(k)) continue;
+        opts.ops.stop?.(opts.node, k);
         opts.ops.detach(opts.node, ip);
         held.delete(k);
+        const [namespace, name] = k.split('/') as [string, string];
+        opts.debug?.podDetached(namespace, name);
       }
       for (const p of items) apply(p, false);
       opts.log(`${opts.node.name}: watching Pods`);

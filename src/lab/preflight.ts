@@ -1,4 +1,5 @@
 import { LAB_ERROR_CODES, LabError } from './errors.js';
+import { KWOK_KUBELET_PORT } from './kwokDebug.js';
 import type { LabPlan } from './plan.js';
 import { portHolder } from './processes.js';
 
@@ -8,6 +9,7 @@ export function assertPortsFree(plan: LabPlan): void {
     { ip: plan.etcd.ip, port: plan.etcd.clientPort, what: 'etcd' },
     { ip: plan.etcd.ip, port: plan.etcd.peerPort, what: 'etcd (peer)' },
     ...plan.clusters.map((c) => ({ ip: c.ip, port: c.port, what: `the API server of ${c.name}`, cluster: c.name })),
+    ...plan.clusters.map((c) => ({ ip: c.ip, port: KWOK_KUBELET_PORT, what: `kwok's kubelet server of ${c.name} (exec, logs)`, cluster: c.name })),
   ];
   for (const w of wanted) {
     const holder = portHolder(w.ip, w.port);

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { sleep } from '../kube/index.js';
 import { closeSync, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { criLogEntry } from './loadBalancerEntry.js';
 
 /** argv of a running process, or undefined when it is gone (or not ours to read). */
 export function readCmdline(pid: number): string[] | undefined {
@@ -13,15 +15,32 @@ export function readCmdline(pid: number): string[] | undefined {
   }
 }
 
-/** Running and not a zombie (a zombie holds its pid but nothing else). */
+/**
+ * Running and not a zombie (a zombie holds its pid but nothing else). Every thread counts: a
+ * killed multi-threaded process (Go's) shows its leader as a zombie while its other threads
+ * still exit, and their shared files, listening sockets included, close only with the last one.
+ * Starting a successor in that window fails on "address already in use".
+ */
 export function isAlive(pid: number): boolean {
+  const state = (path: string): string | undefined => {
+    try {
+      const stat = readFileSync(path, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      return undefined;
+    }
+  };
+  const running = (s: string | undefined) => s !== undefined && s !== 'Z' && s !== 'X';
+  const leader = state(`/proc/${pid}/stat`);
+  if (leader === undefined) return false;
+  if (running(leader)) return true;
+  let tasks: string[];
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return false;
   }
+  return tasks.some((tid) => running(state(`/proc/${pid}/task/${tid}/stat`)));
 }
 
 /**
@@ -57,6 +76,13 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   logPath: string;
   cwd?: string;
+  /** False: the child sees only `env` (a lab pod's process must not see the lab's own env). */
+  inheritEnv?: boolean;
+  /**
+   * `cri`: the output goes through the lab's log shim (criLogMain.ts), which writes it as CRI
+   * records, so that `kubectl logs` can show a lab pod's log file (podFiles.ts).
+   */
+  logFormat?: 'plain' | 'cri';
 }
 
 /**
@@ -64,24 +90,48 @@ export interface SpawnOptions {
  * be stopped as a group), with stdout and stderr appended to its log file.
  */
 export function spawnComponent(opts: SpawnOptions): SpawnedComponent {
+  if (opts.logFormat === 'cri') return spawnWithCriLog(opts);
   const fd = openSync(opts.logPath, 'a', 0o600);
   try {
-    const child = spawn(opts.binary, opts.args, {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      env: { ...process.env, ...opts.env },
-      cwd: opts.cwd,
-    });
-    // spawn reports a missing binary asynchronously; the pid is undefined in that case.
-    child.on('error', () => undefined);
-    child.unref();
-    if (child.pid === undefined) throw new Error(`cannot start ${opts.binary}`);
-    return { pid: child.pid };
+    return spawnDetached(opts, fd, fd);
   } finally {
     closeSync(fd);
   }
 }
 
+/**
+ * Starts the log shim first (detached, reading two pipes), then the component writing into
+ * them; both outlive this process, which closes its own ends of the pipes.
+ */
+function spawnWithCriLog(opts: SpawnOptions): SpawnedComponent {
+  const shim = spawn(process.execPath, [criLogEntry(), opts.logPath], { detached: true, stdio: ['pipe', 'ignore', 'ignore', 'pipe'] });
+  shim.on('error', () => undefined);
+  shim.unref();
+  const toStdout = shim.stdio[0] as Writable;
+  const toStderr = shim.stdio[3] as Writable;
+  try {
+    if (shim.pid === undefined) throw new Error(`cannot start the lab log shim for ${opts.binary}`);
+    return spawnDetached(opts, toStdout, toStderr);
+  } finally {
+    toStdout.destroy();
+    toStderr.destroy();
+  }
+}
+
+/** The component itself, in its own process group, its output into what it is given. */
+function spawnDetached(opts: SpawnOptions, stdout: number | Writable, stderr: number | Writable): SpawnedComponent {
+  const child = spawn(opts.binary, opts.args, {
+    detached: true,
+    stdio: ['ignore', stdout, stderr],
+    env: opts.inheritEnv === false ? { ...opts.env } : { ...process.env, ...opts.env },
+    cwd: opts.cwd,
+  });
+  // spawn reports a missing binary asynchronously; the pid is undefined in that case.
+  child.on('error', () => undefined);
+  child.unref();
+  if (child.pid === undefined) throw new Error(`cannot start ${opts.binary}`);
+  return { pid: child.pid };
+}
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {

@@ -23,7 +23,14 @@ export async function stopLabProcesses(layout: LabLayout, state: LabStateFile | 
   const results = await Promise.all(ordered.filter((pid) => rank(state, pid) < 2).map((pid) => stopProcessGroup(pid, graceMs)));
   for (const pid of ordered.filter((p) => rank(state, p) === 2)) results.push(await stopProcessGroup(pid, graceMs));
   for (const pid of ordered.filter((p) => rank(state, p) === 3)) results.push(await stopProcessGroup(pid, graceMs));
-  const survivors = findLabProcesses(markers, known);
+  // A lab process may start another while it is being stopped (the pod runner starting a
+  // pod's forwarder as it goes): stop those too, a few rounds, before calling any a survivor.
+  let survivors = findLabProcesses(markers, known);
+  for (let round = 0; round < 3 && survivors.length > 0; round++) {
+    for (const s of survivors) pids.add(s.pid);
+    results.push(...(await Promise.all(survivors.map((s) => stopProcessGroup(s.pid, graceMs)))));
+    survivors = findLabProcesses(markers, known);
+  }
   if (survivors.length > 0 || results.some((ok) => !ok)) {
     const list = survivors.map((s) => `${s.pid} (${s.argv[0] ?? '?'})`).join(', ');
     throw new LabError({ code: LAB_ERROR_CODES.stopFailed, message: `lab processes survived SIGKILL: ${list || 'see state.json'}`, hint: 'check whether they run as another user; stop them by pid' });

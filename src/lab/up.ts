@@ -1,4 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { MeshFile } from '../topology/index.js';
 import { applyObject, kubeClients, patchStatus, readyz } from '../kube/index.js';
 import { ensureLabBinaries, labProgramPaths } from './binaries.js';
@@ -11,7 +12,9 @@ import {
   schedulerSpec,
   type ComponentSpec,
 } from './components.js';
+import { writeExecWrapperDir } from './execWrapper.js';
 import { clusterSettled, inspectLab } from './inspect.js';
+import { kwokCrdsEstablished, readKwokCrds } from './kwokCrds.js';
 import { renderComponentKubeconfig, writeLabKubeconfig } from './kubeconfig.js';
 import { defaultLabStateDir, labLayout, type LabLayout } from './layout.js';
 import { loadBalancerEntry, podRunnerEntry } from './loadBalancerEntry.js';
@@ -186,13 +189,20 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
     ),
   );
 
+  // kwok watches its Exec and Logs objects from the start, so their CRDs come first.
+  const crds = readKwokCrds(binaries.kwokCrds);
+  await Promise.all(clients.map(async (k) => { for (const crd of crds) await applyObject(k, crd); }));
+  // Istio's binaries (pilot-agent, echo-client, ...) come after the host's, so a lab pod's
+  // commands find them by name, as a container finds its image's programs.
+  const execPath = [process.env['PATH'] ?? '', dirname(binaries.echoClient)].filter(Boolean).join(':');
+  const execWrapper = writeExecWrapperDir(layout.execWrapperDir, podNetworkPrefix(layout.stateDir), execPath);
   const perCluster = plan.clusters.map((c, i) => {
     const pki = pkis[i]!;
     const kc = kubeconfigs[i]!;
     const procs = [
       start(controllerManagerSpec(binaries.kubeControllerManager, c, pki, kc['controller-manager'])),
       start(schedulerSpec(binaries.kubeScheduler, c, kc.scheduler)),
-      start(kwokSpec(binaries.kwok, c, kc.kwok, binaries.kwokStages)),
+      start(kwokSpec(binaries.kwok, c, kc.kwok, binaries.kwokStages, pki, execWrapper.env)),
     ];
     progress(`${c.name}: controller-manager, scheduler and kwok started`);
     return [apiservers[i]!, ...procs];
@@ -228,7 +238,10 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
         cluster: c.name,
         timeoutMs: readyTimeout,
         processes: [etcd, ...perCluster[i]!],
-        check: () => clusterSettled(clients[i]!, c.nodes),
+        check: async () => {
+          const settled = await clusterSettled(clients[i]!, c.nodes);
+          return settled === true ? kwokCrdsEstablished(clients[i]!, crds) : settled;
+        },
       }).then(() => progress(`${c.name}: ${c.nodes} node(s) ready`)),
     ),
   );

@@ -2,7 +2,7 @@ import { X509Certificate as NodeX509 } from 'node:crypto';
 import { PKI_ERROR_CODES, PkiError } from './errors.js';
 import { generateKey, importSigningKey, keyMatchesCertificate, parsePrivateKey, type GeneratedKey } from './keys.js';
 import { certificateBlocks, sameDer } from './pem.js';
-import type { CaDeps, CertificateAuthority, CertificateInfo, ExpiryStatus, IntermediateBundle, TrustOptions } from './types.js';
+import type { CaDeps, CertificateAuthority, CertificateInfo, ExpiryStatus, IntermediateBundle, PublicBundle, TrustOptions } from './types.js';
 import { assertClusterName, normaliseSerial, randomSerial, resolveTrustOptions } from './validate.js';
 import { x509 } from './x509.js';
 
@@ -139,24 +139,29 @@ export function inspectCertificate(pem: string): CertificateInfo {
  * Explains why the bundle does not chain to the root, or undefined if it does.
  * Only signatures and structure are checked, not dates: an expired chain is an
  * expiry problem, reported separately, not a wrong-root problem.
+ *
+ * `rootCertPem` may hold several roots (a root rotation's trust-both and reissue stages):
+ * the bundle's root-cert.pem must then hold exactly those roots, in any order, and its
+ * intermediate be signed by one of them.
  */
-export function chainProblem(bundle: IntermediateBundle, rootCertPem: string): string | undefined {
+export function chainProblem(bundle: PublicBundle, rootCertPem: string): string | undefined {
   const roots = certificateBlocks(rootCertPem);
   const cas = certificateBlocks(bundle.caCertPem);
   const bundleRoots = certificateBlocks(bundle.rootCertPem);
   const chain = certificateBlocks(bundle.certChainPem);
-  const [root] = roots;
   const [ca] = cas;
-  if (roots.length !== 1 || root === undefined) return 'the root certificate PEM must hold exactly one certificate';
+  if (roots.length === 0) return 'the root certificate PEM holds no certificate';
   if (cas.length !== 1 || ca === undefined) return 'ca-cert.pem must hold exactly one certificate';
-  if (bundleRoots.length !== 1 || !sameDer(bundleRoots[0]?.der ?? new Uint8Array(), root.der)) {
-    return "root-cert.pem is not a copy of the mesh's root certificate";
+  const holds = (list: typeof roots, der: Uint8Array) => list.some((r) => sameDer(r.der, der));
+  if (bundleRoots.length !== roots.length || !roots.every((r) => holds(bundleRoots, r.der))) {
+    return roots.length === 1 ? "root-cert.pem is not a copy of the mesh's root certificate" : `root-cert.pem does not hold exactly the ${roots.length} roots the mesh trusts now`;
   }
-  if (chain.length !== 2 || !sameDer(chain[0]?.der ?? new Uint8Array(), ca.der) || !sameDer(chain[1]?.der ?? new Uint8Array(), root.der)) {
+  const chainRoot = chain[1];
+  if (chain.length !== 2 || !sameDer(chain[0]?.der ?? new Uint8Array(), ca.der) || chainRoot === undefined || !holds(roots, chainRoot.der)) {
     return 'cert-chain.pem is not ca-cert.pem followed by the root certificate';
   }
   try {
-    const rootX = new NodeX509(Buffer.from(root.der));
+    const rootX = new NodeX509(Buffer.from(chainRoot.der));
     const caX = new NodeX509(Buffer.from(ca.der));
     if (!caX.ca) return 'ca-cert.pem is not a CA certificate';
     if (!caX.checkIssued(rootX) || !caX.verify(rootX.publicKey)) return 'ca-cert.pem was not signed by this root';
@@ -180,4 +185,39 @@ export function expiryStatus(info: Pick<CertificateInfo, 'notAfter'>, now: Date)
   const left = info.notAfter.getTime() - now.getTime();
   if (left <= 0) return 'expired';
   return left < EXPIRY_WARNING_DAYS * DAY_MS ? 'expiring' : 'ok';
+}
+
+/**
+ * True when the first certificate of `certPem` (a workload's leaf, as its cert-chain.pem
+ * starts) was signed by the first certificate of `issuerPem`: names match and the signature
+ * verifies with the issuer's key. False for anything that does not parse.
+ */
+export function issuedBy(certPem: string, issuerPem: string): boolean {
+  const [leaf] = certificateBlocks(certPem);
+  const [issuer] = certificateBlocks(issuerPem);
+  if (!leaf || !issuer) return false;
+  try {
+    const leafX = new NodeX509(Buffer.from(leaf.der));
+    const issuerX = new NodeX509(Buffer.from(issuer.der));
+    return leafX.checkIssued(issuerX) && leafX.verify(issuerX.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when the chain (leaf first, then its intermediates, as a workload's cert-chain.pem)
+ * leads to one of the roots in `rootsPem`: each certificate signed by the next, the last by
+ * a root (or being that root). Signatures only, not dates.
+ */
+export function chainsToRoot(chainPem: string, rootsPem: string): boolean {
+  const chain = certificateBlocks(chainPem);
+  const roots = certificateBlocks(rootsPem);
+  if (chain.length === 0 || roots.length === 0) return false;
+  for (let i = 0; i + 1 < chain.length; i++) {
+    if (roots.some((r) => sameDer(r.der, chain[i + 1]!.der))) return issuedBy(chain[i]!.pem, chain[i + 1]!.pem);
+    if (!issuedBy(chain[i]!.pem, chain[i + 1]!.pem)) return false;
+  }
+  const last = chain[chain.length - 1]!;
+  return roots.some((r) => sameDer(r.der, last.der) || issuedBy(last.pem, r.pem));
 }

@@ -32,3 +32,10 @@ export function certificateBlocks(text: string): PemBlock[] {
 export function sameDer(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a).equals(Buffer.from(b));
 }
+
+/** True when two PEM texts hold the same certificates, in order (by DER). */
+export function sameCertificates(a: string, b: string): boolean {
+  const x = certificateBlocks(a);
+  const y = certificateBlocks(b);
+  return x.length > 0 && x.length === y.length && x.every((c, i) => sameDer(c.der, y[i]!.der));
+}

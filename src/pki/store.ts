@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { chainProblem, createIntermediateCA, createRootCA, daysUntilExpiry, expiryStatus, inspectCertificate } from './ca.js';
+import { chainProblem, createIntermediateCA, createRootCA, daysUntilExpiry, expiryStatus, inspectCertificate, issuedBy } from './ca.js';
+import { readMeshTrust, type MeshTrust } from './rootFiles.js';
 import { PKI_ERROR_CODES, PkiError } from './errors.js';
 import { CERT_MODE, ensureDir, fileMode, KEY_MODE, readIfExists, writeFileAtomic } from './files.js';
 import { keyMatchesCertificate, parsePrivateKey } from './keys.js';
@@ -28,7 +29,7 @@ export const BUNDLE_FILES = {
 } as const;
 
 type RootState = { kind: 'absent' } | { kind: 'present'; ca: CertificateAuthority };
-type BundleState =
+export type BundleState =
   | { kind: 'absent' }
   | { kind: 'partial'; missing: string[] }
   | { kind: 'present'; bundle: IntermediateBundle };
@@ -76,7 +77,7 @@ export async function loadRoot(rootDir: string): Promise<CertificateAuthority> {
   return state.ca;
 }
 
-async function readBundleState(rootDir: string, cluster: string): Promise<BundleState> {
+export async function readBundleState(rootDir: string, cluster: string): Promise<BundleState> {
   const dir = join(rootDir, cluster);
   const names = [BUNDLE_FILES.caCert, BUNDLE_FILES.caKey, BUNDLE_FILES.rootCert, BUNDLE_FILES.certChain];
   const [caCertPem, caKeyPem, rootCertPem, certChainPem] = await Promise.all(names.map((n) => readIfExists(join(dir, n))));
@@ -98,13 +99,16 @@ function partialBundleError(rootDir: string, cluster: string, missing: readonly 
       '(istiod refuses it: "incomplete signing CA bundle detected")', hint: rotateHint(rootDir, cluster), path: join(dir, missing[0] ?? '') });
 }
 
-function assertBundle(rootDir: string, bundle: IntermediateBundle, rootCertPem: string): void {
+function assertBundle(rootDir: string, bundle: IntermediateBundle, trust: MeshTrust): void {
   const dir = join(rootDir, bundle.cluster);
   const caCertPath = join(dir, BUNDLE_FILES.caCert);
   assertCaCertificate(bundle.caCertPem, caCertPath);
-  const problem = chainProblem(bundle, rootCertPem);
+  const problem = chainProblem(bundle, trust.trustedPem);
   if (problem !== undefined) {
-    throw new PkiError({ code: PKI_ERROR_CODES.chainMismatch, message: `cluster ${bundle.cluster} does not chain to the root in ${rootDir}: ${problem}`, hint: rotateHint(rootDir, bundle.cluster), path: caCertPath });
+    throw new PkiError({ code: PKI_ERROR_CODES.chainMismatch, message: `cluster ${bundle.cluster} does not chain to the root in ${rootDir}: ${problem}`, hint: trust.stage ? `A root rotation is at stage ${trust.stage}: run meshfed certs --rotate-root again to finish that stage's files. ${rotateHint(rootDir, bundle.cluster)}` : rotateHint(rootDir, bundle.cluster), path: caCertPath });
+  }
+  if (!issuedBy(bundle.caCertPem, trust.signing.certPem)) {
+    throw new PkiError({ code: PKI_ERROR_CODES.chainMismatch, message: `the intermediate of cluster ${bundle.cluster} is not signed by the root that signs at stage ${trust.stage ?? '(none)'} (${trust.signing.certPath})`, hint: `Run meshfed certs --rotate-root again: it re-issues the intermediates the stage still lacks.`, path: caCertPath });
   }
   assertKeyMatches(bundle.caKeyPem, bundle.caCertPem, join(dir, BUNDLE_FILES.caKey), caCertPath, rotateHint(rootDir, bundle.cluster));
 }
@@ -133,17 +137,20 @@ export async function readIntermediate(rootDir: string, cluster: string, options
   }
   if (state.kind === 'partial') throw partialBundleError(rootDir, cluster, state.missing);
   const rootPath = join(rootDir, ROOT_CERT_FILE);
-  const rootCertPem = await readIfExists(rootPath);
-  if (rootCertPem === undefined) {
+  const trust = await readMeshTrust(rootDir);
+  if (trust === undefined) {
     throw new PkiError({ code: PKI_ERROR_CODES.noMeshRoot, message: `${rootPath} is missing: the cluster bundles cannot be checked against one mesh root`, hint: `Restore ${ROOT_CERT_FILE} (the mesh's root certificate) into ${rootDir}; every cluster's root-cert.pem must be a copy of it.`, path: rootPath });
   }
-  assertCaCertificate(rootCertPem, rootPath);
-  assertBundle(rootDir, state.bundle, rootCertPem);
+  assertCaCertificate(trust.signing.certPem, trust.signing.certPath);
+  assertBundle(rootDir, state.bundle, trust);
   const now = options.now ?? new Date();
   const caCertPath = join(rootDir, cluster, BUNDLE_FILES.caCert);
-  assertValidAt(rootCertPem, rootPath, 'the mesh root CA', now, `Create a new root (move ${rootDir} aside and run meshfed certs), then re-issue every intermediate.`);
+  for (const r of [trust.old, ...(trust.new ? [trust.new] : [])]) {
+    if (!trust.trustedPem.includes(r.certPem.trim())) continue;
+    assertValidAt(r.certPem, r.certPath, 'the mesh root CA', now, `Create a new root (move ${rootDir} aside and run meshfed certs), then re-issue every intermediate.`);
+  }
   assertValidAt(state.bundle.caCertPem, caCertPath, `the intermediate CA of ${cluster}`, now, rotateHint(rootDir, cluster));
-  const root = inspectCertificate(rootCertPem);
+  const root = inspectCertificate(trust.signing.certPem);
   const ca = inspectCertificate(state.bundle.caCertPem);
   if (ca.notAfter.getTime() > root.notAfter.getTime()) {
     throw new PkiError({ code: PKI_ERROR_CODES.outlivesRoot, message: `the intermediate CA of ${cluster} is valid until ${ca.notAfter.toISOString()}, after its root (${root.notAfter.toISOString()}): from then on its chain does not verify`, hint: `${rotateHint(rootDir, cluster)} Keep intermediateValidityDays below the root's remaining days.`, path: caCertPath });
@@ -163,7 +170,7 @@ async function writeRoot(rootDir: string, ca: CertificateAuthority): Promise<voi
   await writeFileAtomic(join(rootDir, ROOT_CERT_FILE), ca.certPem, CERT_MODE);
 }
 
-async function writeBundle(rootDir: string, bundle: IntermediateBundle): Promise<void> {
+export async function writeBundle(rootDir: string, bundle: IntermediateBundle): Promise<void> {
   const dir = join(rootDir, bundle.cluster);
   await ensureDir(dir);
   await writeFileAtomic(join(dir, BUNDLE_FILES.caKey), bundle.caKeyPem, KEY_MODE);
@@ -214,23 +221,27 @@ export async function ensureTrust(request: EnsureTrustRequest): Promise<TrustRep
     if (orphan !== undefined) {
       throw new PkiError({ code: PKI_ERROR_CODES.rootMissing, message: `${join(rootDir, orphan)} holds CA files but ${rootDir} has no root CA, so they cannot be trusted`, hint: `Restore ${ROOT_CERT_FILE} and ${ROOT_KEY_FILE} into ${rootDir}, or delete the cluster folders to start a new hierarchy.`, path: join(rootDir, ROOT_CERT_FILE) });
     }
-  } else {
+  }
+  // In a root rotation the signing root and the trusted roots follow its stage (rootFiles.ts).
+  const trust = rootState.kind === 'present' ? await readMeshTrust(rootDir) : undefined;
+  if (trust) {
     for (const [cluster, state] of bundleStates) {
       if (rotate.has(cluster)) continue; // rotation is the fix for whatever is wrong with it
       if (state.kind === 'partial') throw partialBundleError(rootDir, cluster, state.missing);
-      if (state.kind === 'present') assertBundle(rootDir, state.bundle, rootState.ca.certPem);
+      if (state.kind === 'present') assertBundle(rootDir, state.bundle, trust);
     }
   }
 
   const warnings: string[] = [];
   let root: CertificateAuthority;
-  if (rootState.kind === 'absent') {
+  if (rootState.kind === 'absent' || !trust) {
     root = await createRootCA(options, deps);
     await writeRoot(rootDir, root);
   } else {
-    root = rootState.ca;
-    warnings.push(...(await keyModeWarning(join(rootDir, ROOT_KEY_FILE))));
+    root = trust.signing.certPath === join(rootDir, ROOT_CERT_FILE) ? rootState.ca : await loadCa(trust.signing.certPath, trust.signing.keyPath);
+    warnings.push(...(await keyModeWarning(trust.signing.keyPath)));
   }
+  const trustedPem = trust?.trustedPem;
 
   // Key generation dominates (RSA 4096 takes about a second); WebCrypto runs it on libuv's
   // thread pool, so issuing several at once keeps every core busy.
@@ -241,7 +252,7 @@ export async function ensureTrust(request: EnsureTrustRequest): Promise<TrustRep
     const serial = serialOf.get(c);
     return serial === undefined ? { now } : { now, serialNumber: () => serial };
   };
-  const issued = await mapConcurrent(toIssue, Math.max(2, availableParallelism()), (c) => createIntermediateCA(root, c, options, depsOf(c)));
+  const issued = await mapConcurrent(toIssue, Math.max(2, availableParallelism()), async (c) => withTrusted(await createIntermediateCA(root, c, options, depsOf(c)), trustedPem));
   const results: { cluster: string; action: ClusterAction }[] = [];
   const expiry: ExpiryEntry[] = [expiryEntry('root', 'root', root.certPem, now())];
   for (const cluster of clusters) {
@@ -263,6 +274,23 @@ export async function ensureTrust(request: EnsureTrustRequest): Promise<TrustRep
   }
 
   return { rootDir, root: { action: rootState.kind === 'absent' ? 'created' : 'kept' }, clusters: results, expiry, warnings };
+}
+
+/** A freshly issued bundle whose root-cert.pem holds every root trusted now (a root rotation's two). */
+export function withTrusted(bundle: IntermediateBundle, trustedPem: string | undefined): IntermediateBundle {
+  return trustedPem === undefined ? bundle : { ...bundle, rootCertPem: trustedPem };
+}
+
+/** A CA certificate and its key from two files, checked to belong together. */
+export async function loadCa(certPath: string, keyPath: string): Promise<CertificateAuthority> {
+  const [certPem, keyPem] = await Promise.all([readIfExists(certPath), readIfExists(keyPath)]);
+  if (certPem === undefined || keyPem === undefined) {
+    const missing = certPem === undefined ? certPath : keyPath;
+    throw new PkiError({ code: PKI_ERROR_CODES.rootIncomplete, message: `root CA is incomplete: ${missing} is missing`, hint: `Restore ${missing} from your backup of the trust folder.`, path: missing });
+  }
+  assertCaCertificate(certPem, certPath);
+  assertKeyMatches(keyPem, certPem, keyPath, certPath, `Restore the key that was created together with ${certPath}.`);
+  return { certPem, keyPem };
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keyed by item. */

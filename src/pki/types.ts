@@ -79,6 +79,30 @@ export interface EnsureTrustRequest {
   readonly serialNumber?: () => string;
 }
 
+/** A bundle's certificates without its key: all a chain check needs. */
+export type PublicBundle = Omit<IntermediateBundle, 'caKeyPem'>;
+
+/** One certificate as the trust summary shows it: never a key. */
+export interface CertificateSummary {
+  readonly subject: string;
+  readonly issuer: string;
+  /** SHA-256 of the DER, upper-case hex pairs joined by `:` (as `openssl x509 -fingerprint -sha256`). */
+  readonly fingerprintSha256: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly daysLeft: number;
+  readonly status: ExpiryStatus;
+}
+
+/** The trust folder as people read it: the root, and per cluster its intermediate and whether it chains to the root. */
+export interface TrustSummary {
+  readonly rootDir: string;
+  readonly root: ({ readonly present: true } & CertificateSummary) | { readonly present: false; readonly problem: string };
+  readonly intermediates: ReadonlyArray<
+    ({ readonly cluster: string; readonly present: true; readonly chainsToRoot: boolean; readonly problem?: string } & CertificateSummary) | { readonly cluster: string; readonly present: false; readonly problem: string }
+  >;
+}
+
 /** How strictly `readIntermediate` checks trust material before it is shipped to a cluster. */
 export interface ShipOptions {
   /** The time certificates must be valid at; defaults to now. */

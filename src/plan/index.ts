@@ -18,3 +18,22 @@ export {
 export { STEP_OBJECTS, STEP_KINDS, objectsOf, type StepOwner } from './stepObjects.js';
 export { orderSteps, stepId, PlanCycleError } from './steps.js';
 export { summarizePlan } from './summary.js';
+export {
+  planAgainst,
+  stepsUntil,
+  summarizeChanges,
+  revisionOf,
+  DEFAULT_REVISION,
+  type ObservedState,
+  type ObservedCluster,
+  type ObservedIstiod,
+  type ObservedStep,
+  type RecordedInstall,
+  type ClusterChange,
+  type ChangeAction,
+  type LivePlan,
+  type ClusterJoin,
+  type ClusterLeave,
+  type MemberDiff,
+} from './live.js';
+export { planRootStage, rootStageRoll } from './rootStage.js';

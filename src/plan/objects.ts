@@ -12,6 +12,8 @@ export interface ObjectRef {
   namespace?: string;
 }
 
+import { MCS_CRD_NAMES } from '../mcs/index.js';
+
 export const ISTIO_NAMESPACE = 'istio-system';
 export const READER_SERVICE_ACCOUNT = 'istio-reader-service-account';
 export const READER_CLUSTER_ROLE = 'istio-reader-clusterrole-meshfed';
@@ -27,6 +29,7 @@ const revisioned = (name: string, revision?: string) => (revision ? `${name}-${r
 const inIstio = (apiVersion: string, kind: string, name: string): ObjectRef => ({ apiVersion, kind, name, namespace: ISTIO_NAMESPACE });
 const ISTIO_NETWORKING = 'networking.istio.io/v1';
 const RBAC = 'rbac.authorization.k8s.io/v1';
+const crd = (name: string): ObjectRef => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name });
 
 /** Every object by what it is for; a function where the name depends on the mesh. */
 export const OBJECTS = {
@@ -44,6 +47,11 @@ export const OBJECTS = {
   readerClusterRoleBinding: { apiVersion: RBAC, kind: 'ClusterRoleBinding', name: READER_CLUSTER_ROLE } as ObjectRef,
   readerToken: inIstio('v1', 'Secret', READER_TOKEN_SECRET),
   remoteSecret: (watched: string) => inIstio('v1', 'Secret', remoteSecretName(watched)),
+  mcsCrds: MCS_CRD_NAMES.map(crd),
+  /** What apply remembers in each cluster (src/apply/state.ts); status reads it. */
+  stateConfigMap: inIstio('v1', 'ConfigMap', 'meshfed-state'),
+  /** The clusters of the mesh as last applied, kept in every primary (src/apply/members.ts): how apply sees a cluster leave the file. */
+  membersConfigMap: inIstio('v1', 'ConfigMap', 'meshfed-members'),
 } as const;
 
 /** The object's metadata identity, for render to build it under its one name. */

@@ -94,6 +94,7 @@ export function planMesh(mesh: MeshFile): Plan {
       networks: t.networks,
       multiNetwork: t.multiNetwork,
       lab: t.lab,
+      ...(mesh.spec.services ? { services: structuredClone(mesh.spec.services) } : {}),
     },
     clusters,
     remoteSecrets,

@@ -26,6 +26,10 @@ export const STEP_OBJECTS = {
   'remote-reader': () => [OBJECTS.readerServiceAccount, OBJECTS.readerClusterRole, OBJECTS.readerClusterRoleBinding, OBJECTS.readerToken],
   'remote-secret': (o) => (o.watched === undefined ? [] : [OBJECTS.remoteSecret(o.watched)]),
   routes: () => [],
+  'mcs-crds': () => OBJECTS.mcsCrds,
+  // Canary phases change what the install made (tags, namespace labels) or remove it: nothing of their own.
+  'revision-tags': () => [],
+  'revision-remove': () => [],
 } satisfies Record<StepKind, (owner: StepOwner) => ObjectRef[]>;
 
 export const STEP_KINDS = Object.keys(STEP_OBJECTS) as StepKind[];

@@ -14,6 +14,9 @@ const KIND_RANK = {
   'expose-services': 7,
   'remote-secret': 8,
   routes: 9,
+  'mcs-crds': 10,
+  'revision-tags': 11,
+  'revision-remove': 12,
 } satisfies Record<StepKind, number>;
 
 export const stepId = (kind: StepKind, cluster: string, watched?: string): string =>
@@ -26,12 +29,16 @@ export function buildSteps(topology: Topology, flatNetworksNeedingRoutes: Set<st
     steps.push({ id: stepId(kind, cluster, extra.watched), kind, cluster, needs, description, ...extra });
   const byName = new Map(topology.clusters.map((c) => [c.name, c]));
 
+  // The MCS CRDs go into every cluster: exports are made and imports written in each, and
+  // istiod (started with MCS discovery on) watches both kinds from its first sync.
+  const mcs = topology.mesh.spec.services?.discovery === 'mcs';
   for (const c of topology.clusters) {
     const marks = [topology.multiNetwork ? `network label ${c.network}` : '', c.role === 'remote' ? `controlPlaneClusters=${c.primary}` : ''].filter(Boolean);
     add('namespace', c.name, [], `namespace istio-system${marks.length ? ` (${marks.join(', ')})` : ''}`);
     add('cacerts', c.name, [stepId('namespace', c.name)], 'cacerts Secret: intermediate CA under the shared root');
+    if (mcs) add('mcs-crds', c.name, [], 'Multi-Cluster Services CRDs (ServiceExport, ServiceImport; mcs-api v0.5.0)');
     if (c.role === 'primary') {
-      add('istio', c.name, [stepId('namespace', c.name), stepId('cacerts', c.name)], `install istiod (primary${c.externalIstiod ? ', EXTERNAL_ISTIOD' : ''})`);
+      add('istio', c.name, [stepId('namespace', c.name), stepId('cacerts', c.name), ...(mcs ? [stepId('mcs-crds', c.name)] : [])], `install istiod (primary${c.externalIstiod ? ', EXTERNAL_ISTIOD' : ''})`);
     } else {
       const p = byName.get(c.primary)!;
       // The remote's istiod Service points at the primary's gateway address, and istiod must

@@ -1,4 +1,4 @@
-import type { ClusterSpec, Installer, KeyAlgorithm, Role } from '../topology/index.js';
+import type { ClusterSpec, Installer, KeyAlgorithm, Role, ServicesSpec } from '../topology/index.js';
 import type { ObjectRef } from './objects.js';
 
 /** Every kind of step an apply runs; a step touches exactly one cluster. */
@@ -12,7 +12,18 @@ export type StepKind =
   | 'expose-services' // AUTO_PASSTHROUGH Gateway on 15443
   | 'remote-reader' // reader service account, RBAC and token in a watched cluster
   | 'remote-secret' // istio-remote-secret-<watched> in a primary
-  | 'routes'; // flat-network routes between clusters: a script for the operator
+  | 'routes' // flat-network routes between clusters: a script for the operator
+  | 'mcs-crds' // the Multi-Cluster Services CRDs (ServiceExport, ServiceImport), in mcs discovery mode
+  | 'revision-tags' // canary: revision tags and namespaces moved to the new revision, their workloads restarted
+  | 'revision-remove'; // canary: an old revision uninstalled once no pod uses it
+
+/**
+ * The phases of an apply, in order: `install` brings every cluster to the mesh file (a new
+ * revision beside the old one, or an in-place upgrade); `move` points workloads at the new
+ * revision; `remove-old` uninstalls revisions nothing uses any more. `apply --until` stops after one.
+ */
+export const PHASES = ['install', 'move', 'remove-old'] as const;
+export type Phase = (typeof PHASES)[number];
 
 export interface Step {
   /** Stable id, `<kind>:<cluster>` or `remote-secret:<primary>:<watched>`. */
@@ -27,6 +38,10 @@ export interface Step {
   watched?: string;
   /** Done by the operator, not by apply (e.g. node routes); apply reports it. */
   manual?: boolean;
+  /** The phase the step belongs to; absent: `install`. */
+  phase?: Phase;
+  /** For revision-tags and revision-remove: the old revision (`default` for an install without one). */
+  fromRevision?: string;
 }
 
 /** An object the plan wants in a cluster, and the id of the step that makes it. */
@@ -98,6 +113,8 @@ export interface Plan {
     networks: string[];
     multiNetwork: boolean;
     lab: boolean;
+    /** As the mesh file gives it; absent: Istio's default (every service mesh-wide, no DNS proxying). */
+    services?: ServicesSpec;
   };
   clusters: ClusterPlan[];
   remoteSecrets: RemoteSecretPlan[];

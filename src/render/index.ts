@@ -6,4 +6,5 @@ export { eastWestGatewayOperator, helmGatewayValues, EASTWEST_PORTS, LB_IPS_ANNO
 export { exposeIstiod, exposeServices } from './expose.js';
 export { namespace, cacertsSecret, remoteReader, routesScript, type CaCertFiles } from './cluster.js';
 export { toYaml, toYamlDocuments } from './yaml.js';
+export { mcsCrds, servicesMeshConfig, servicesIstiodEnv } from './services.js';
 export { HELM_RELEASES, HELM_CHARTS } from './helm.js';

@@ -1,4 +1,5 @@
 import type { ClusterPlan, Plan } from '../plan/index.js';
+import { servicesIstiodEnv, servicesMeshConfig } from './services.js';
 import { deepMerge } from './yaml.js';
 
 type Obj = Record<string, unknown>;
@@ -32,18 +33,48 @@ function userValues(plan: Plan): Obj {
   return (plan.mesh.istio.values ?? {}) as Obj;
 }
 
+/** Istio's own default trust domain (meshconfig's `trustDomain` when unset): a mesh that keeps it needs no setting. */
+const ISTIO_DEFAULT_TRUST_DOMAIN = 'cluster.local';
+
+/**
+ * The user's meshConfig with the mesh file's settings over it: its trust domain (where it is
+ * not Istio's default; istiod signs workload identities `spiffe://<trustDomain>/...` from it)
+ * and its service settings. Undefined when there is nothing to set.
+ */
+function meshConfigOf(plan: Plan): Obj | undefined {
+  const ours = servicesMeshConfig(plan);
+  if (plan.mesh.trustDomain !== ISTIO_DEFAULT_TRUST_DOMAIN) ours['trustDomain'] = plan.mesh.trustDomain;
+  const user = (plan.mesh.istio.meshConfig ?? {}) as Obj;
+  if (Object.keys(ours).length === 0) return plan.mesh.istio.meshConfig;
+  // The user's own serviceSettings stay, ours after them (a list would otherwise be replaced).
+  if (Array.isArray(user['serviceSettings']) && Array.isArray(ours['serviceSettings'])) ours['serviceSettings'] = [...(user['serviceSettings'] as unknown[]), ...(ours['serviceSettings'] as unknown[])];
+  return deepMerge(user, ours);
+}
+
+/**
+ * A primary's istiod takes a cacerts root bundle that gains or loses a root (a root rotation,
+ * `certs --rotate-root`) only with ISTIO_MULTIROOT_MESH (pilot/pkg/bootstrap/istio_ca.go:
+ * "Multi root is disabled, updating new ROOT-CA not supported"). Set from the first install,
+ * so that a rotation never needs istiod restarted.
+ */
+function trustIstiodEnv(c: ClusterPlan): Obj {
+  return c.role === 'primary' ? { ISTIO_MULTIROOT_MESH: true } : {};
+}
+
 /** The IstioOperator `istioctl install -f` takes for this cluster (seed 000's cluster0N.yaml). */
 export function istioOperator(plan: Plan, c: ClusterPlan, inputs: RenderInputs): Obj {
   const spec: Obj = {};
   if (plan.mesh.istio.revision) spec['revision'] = plan.mesh.istio.revision;
-  if (plan.mesh.istio.meshConfig) spec['meshConfig'] = plan.mesh.istio.meshConfig;
+  const meshConfig = meshConfigOf(plan);
+  if (meshConfig) spec['meshConfig'] = meshConfig;
   if (c.role === 'remote') spec['profile'] = 'remote';
   const ours: Obj = {};
   if (c.role === 'remote') ours['istiodRemote'] = { injectionPath: c.injectionPath };
   ours['global'] = globalValues(plan, c, inputs);
   // Seed 000 passes --set values.pilot.env.EXTERNAL_ISTIOD=true; the file carries it instead so
   // the install is reproducible from the file alone.
-  if (c.externalIstiod) ours['pilot'] = { env: { EXTERNAL_ISTIOD: true } };
+  const env: Obj = { ...(c.externalIstiod ? { EXTERNAL_ISTIOD: true } : {}), ...trustIstiodEnv(c), ...servicesIstiodEnv(plan, c) };
+  if (Object.keys(env).length) ours['pilot'] = { env };
   spec['values'] = deepMerge(userValues(plan), ours);
   return { apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', spec };
 }
@@ -65,6 +96,10 @@ export function helmIstiodValues(plan: Plan, c: ClusterPlan, inputs: RenderInput
   if (c.externalIstiod) global['externalIstiod'] = true;
   ours['global'] = global;
   if (c.role === 'remote') ours['istiodRemote'] = { injectionPath: c.injectionPath };
-  if (plan.mesh.istio.meshConfig) ours['meshConfig'] = plan.mesh.istio.meshConfig;
+  const meshConfig = meshConfigOf(plan);
+  if (meshConfig) ours['meshConfig'] = meshConfig;
+  // The istiod chart takes the environment at its top level (the operator's values.pilot.env).
+  const env = { ...trustIstiodEnv(c), ...servicesIstiodEnv(plan, c) };
+  if (Object.keys(env).length) ours['env'] = env;
   return deepMerge(userValues(plan), ours);
 }

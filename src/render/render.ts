@@ -4,6 +4,7 @@ import { exposeIstiod, exposeServices } from './expose.js';
 import { eastWestGatewayOperator, helmGatewayValues } from './gateway.js';
 import { HELM_CHARTS, HELM_RELEASES } from './helm.js';
 import { helmBaseValues, helmIstiodValues, istioOperator, remotePilotAddress, type RenderInputs } from './istio.js';
+import { mcsCrds } from './services.js';
 import { comment, shellWord, toYaml, toYamlDocuments } from './yaml.js';
 
 export interface RenderedFile {
@@ -63,6 +64,7 @@ interface SharedYaml {
   exposeServices: string;
   remoteReader: string;
   routesOn: Map<string, Plan['routes']>;
+  mcsCrds?: string;
 }
 
 function sharedYaml(plan: Plan): SharedYaml {
@@ -72,7 +74,8 @@ function sharedYaml(plan: Plan): SharedYaml {
     if (list) list.push(r);
     else routesOn.set(r.on, [r]);
   }
-  return { exposeIstiod: toYamlDocuments(exposeIstiod(plan)), exposeServices: toYaml(exposeServices()), remoteReader: toYamlDocuments(remoteReader()), routesOn };
+  const mcs = plan.mesh.services?.discovery === 'mcs' ? { mcsCrds: toYamlDocuments(mcsCrds()) } : {};
+  return { exposeIstiod: toYamlDocuments(exposeIstiod(plan)), exposeServices: toYaml(exposeServices()), remoteReader: toYamlDocuments(remoteReader()), routesOn, ...mcs };
 }
 
 function clusterFiles(plan: Plan, c: ClusterPlan, opts: RenderOptions, shared: SharedYaml, notes: string[]): RenderedFile[] {
@@ -95,6 +98,8 @@ function clusterFiles(plan: Plan, c: ClusterPlan, opts: RenderOptions, shared: S
       ].join('\n'),
     });
   }
+  if (shared.mcsCrds)
+    files.push({ path: `${c.name}/05-mcs-crds.yaml`, mode: 0o644, content: comment([HEADER, 'ServiceExport and ServiceImport CRDs of sigs.k8s.io/mcs-api v0.5.0 (services.discovery: mcs).', kubectl('05-mcs-crds.yaml')]) + shared.mcsCrds });
   if (c.role === 'remote' && !remotePilotAddress(plan, c, opts).known)
     notes.push(`${c.name}/20-*: remotePilotAddress is a placeholder until ${c.primary}'s east-west gateway has an address; set loadBalancerPool or eastWestGatewayAddress on ${c.primary} to render it, or let meshfed apply fill it in`);
   files.push(...istioFiles(plan, c, opts), ...gatewayFiles(plan, c));

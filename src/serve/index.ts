@@ -1,4 +1,8 @@
-export { apiHandler } from './api.js';
+export { apiHandler, type ApiOptions, type DashboardOptions } from './api.js';
+export { topologyView, type TopologyView, type TopologyCluster, type TopologyGateway } from './topology.js';
+export { verifyTally, type VerifyCauseLine } from './verifyTally.js';
+export { checksView, periodic, periodicChecks, periodicDoctor, type ChecksSource, type ChecksView, type CheckSlot, type Recorded, type VerifyReport, type VerifySource } from './checks.js';
+export { loadDashboard, DEFAULT_DASHBOARD_DIR, type DashboardAssets } from './page.js';
 export { startServer, type RunningServer, type ServerOptions } from './server.js';
 export { isLoopback } from './guard.js';
 export { servicesView, endpointsView, type EndpointsQuery } from './views.js';

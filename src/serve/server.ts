@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { MeshfedError } from '../errors/index.js';
-import { apiHandler, type EventStreamLimits } from './api.js';
+import { apiHandler, type DashboardOptions, type EventStreamLimits } from './api.js';
 import type { ApiError } from './errors.js';
 import { allowedHosts, isLoopback, type Guard } from './guard.js';
+import { loadDashboard } from './page.js';
 import type { RegistrySource } from './source.js';
 
 export interface RunningServer {
@@ -12,7 +13,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export interface ServerOptions extends EventStreamLimits {
+export interface ServerOptions extends EventStreamLimits, DashboardOptions {
   source: RegistrySource;
   /** Default 127.0.0.1. Any other than loopback needs `token`. */
   host?: string;
@@ -49,7 +50,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const guard: { allowedHosts: Set<string>; token?: string } = { allowedHosts: new Set(), ...(opts.token ? { token: opts.token } : {}) };
   const server: Server = createServer(
     { maxHeaderSize: LIMITS.maxHeaderSize, headersTimeout: LIMITS.headersTimeout, requestTimeout: LIMITS.requestTimeout, keepAliveTimeout: LIMITS.keepAliveTimeout },
-    apiHandler(opts.source, guard satisfies Guard, opts),
+    apiHandler({
+      source: opts.source,
+      guard: guard satisfies Guard,
+      limits: opts,
+      dashboard: opts.dashboard ?? (await loadDashboard()),
+      ...(opts.plan ? { plan: opts.plan } : {}),
+      ...(opts.trust ? { trust: opts.trust } : {}),
+      ...(opts.checks ? { checks: opts.checks } : {}),
+    }),
   );
   server.maxHeadersCount = LIMITS.maxHeadersCount;
   server.on('clientError', answerParseError);

@@ -1,10 +1,11 @@
-import { findService, splitHorizonView, type Registry, type ServiceEntry } from '../discovery/index.js';
+import { findService, splitHorizonView, type Registry, type ServiceEntry, type ServiceScope } from '../discovery/index.js';
 import type { ApiError } from './errors.js';
 
 /** One line per service: where it is and how many endpoints it has there. */
-export function servicesView(registry: Registry) {
+export function servicesView(registry: Registry, scopes?: ReadonlyMap<string, ServiceScope>) {
   return registry.services.map((s) => ({
     hostname: s.hostname,
+    ...(scopes?.get(s.hostname) ? { scope: scopes.get(s.hostname)! } : {}),
     namespace: s.namespace,
     name: s.name,
     ports: s.ports,
@@ -38,3 +39,4 @@ export function endpointsView(registry: Registry, hostname: string, q: Endpoints
   if (network === undefined) return { ok: true, body: { hostname, endpoints: service.endpoints } };
   return { ok: true, body: { ...splitHorizonView(registry, service, network), ...(q.cluster !== undefined ? { cluster: q.cluster } : {}) } };
 }
+export type ServiceSummary = ReturnType<typeof servicesView>[number];

@@ -94,6 +94,32 @@ export const LabSchema = Type.Object(
   { ...closed, description: 'This mesh runs in meshfed\'s lab (real control planes on this machine\'s loopback).' },
 );
 
+export const SERVICE_DISCOVERY_MODES = ['istio', 'mcs'] as const;
+
+export const ServicesSchema = Type.Object(
+  {
+    discovery: Type.Optional(
+      oneOf<(typeof SERVICE_DISCOVERY_MODES)[number]>(SERVICE_DISCOVERY_MODES, {
+        default: 'istio',
+        description:
+          '`istio`: every service is mesh-wide (Istio\'s default). `mcs`: only services with a ServiceExport cross clusters, as `<svc>.<ns>.svc.clusterset.local` (Kubernetes Multi-Cluster Services); meshfed installs the MCS CRDs and is the MCS controller.',
+      }),
+    ),
+    clusterLocal: Type.Optional(
+      Type.Array(Type.String({ description: 'A hostname, or `*.` and a domain, e.g. `*.kube-system.svc.cluster.local`.' }), {
+        description: 'Hosts that stay in their own cluster (rendered into meshConfig.serviceSettings with clusterLocal: true).',
+      }),
+    ),
+    dnsProxy: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'Istio\'s DNS proxying in every sidecar (ISTIO_META_DNS_CAPTURE; addresses for ServiceEntries come from istiod\'s auto-allocation, on by default since ISTIO_META_DNS_AUTO_ALLOCATE was deprecated): names of services in other clusters resolve without a local Service.',
+      }),
+    ),
+  },
+  { ...closed, description: 'Which services span the mesh, and how their names resolve (seed 001: global services and global DNS).' },
+);
+
 export const MeshFileSchema = Type.Object(
   {
     apiVersion: constant(API_VERSION),
@@ -104,6 +130,7 @@ export const MeshFileSchema = Type.Object(
         istio: Type.Optional(IstioSchema),
         trust: Type.Optional(TrustSchema),
         lab: Type.Optional(LabSchema),
+        services: Type.Optional(ServicesSchema),
         clusters: Type.Array(ClusterSchema, { minItems: 1, maxItems: MESH_FILE_LIMITS.clusters }),
       },
       closed,

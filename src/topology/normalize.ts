@@ -51,5 +51,5 @@ export function normalizeMesh(value: unknown): MeshFile {
       ...rest,
     }),
   );
-  return { ...mesh, spec: { istio: spec.istio, trust: spec.trust, clusters, ...(spec.lab ? { lab: spec.lab } : {}) } };
+  return { ...mesh, spec: { istio: spec.istio, trust: spec.trust, clusters, ...(spec.lab ? { lab: spec.lab } : {}), ...(spec.services ? { services: spec.services } : {}) } };
 }

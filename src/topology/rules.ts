@@ -27,6 +27,15 @@ function some(names: string[], n = 5): string {
 
 const CIDR_HINT = (example: string) => `write an address range such as ${example} (IPv4 as a dotted quad without leading zeros: 010.0.0.0 would be read as octal)`;
 
+/**
+ * A host of meshConfig.serviceSettings: a DNS name of labels, or `*.` and one (Istio matches
+ * `*` alone too, which would make every service cluster-local: written out, that is `*.local`).
+ */
+export function isServiceHost(host: string): boolean {
+  const name = host.startsWith('*.') ? host.slice(2) : host;
+  return name.length > 0 && name.length <= 253 && name.split('.').every(isDnsLabel);
+}
+
 interface Emit {
   (code: string, pointer: string, message: string, hint: string, severity?: Severity): void;
 }
@@ -51,6 +60,7 @@ export function checkRules(mesh: MeshFile, doc: SourceDocument): Diagnostic[] {
     for (const k of ['name', 'context', 'apiServer', 'network', 'controlPlane', 'loadBalancerPool', 'eastWestGatewayAddress', 'nodeAddress'] as const) strings.push([`/spec/clusters/${i}/${k}`, c[k]]);
     for (const k of ['podCIDRs', 'serviceCIDRs'] as const) c[k].forEach((v, j) => strings.push([`/spec/clusters/${i}/${k}/${j}`, v]));
   });
+  (spec.services?.clusterLocal ?? []).forEach((h, j) => strings.push([`/spec/services/clusterLocal/${j}`, h]));
   for (const [pointer, value] of strings)
     if (value !== undefined && CONTROL.test(value))
       emit('MF3050', pointer, `${shown(value)} holds a control character (newline, tab, escape, …)`, 'write the value on one line, without control characters: it is copied into rendered files and commands');
@@ -65,6 +75,11 @@ export function checkRules(mesh: MeshFile, doc: SourceDocument): Diagnostic[] {
     emit('MF3031', '/spec/istio/version', `Istio version "${spec.istio.version}" is not well formed`, 'write a release such as "1.30.3" (no "v" prefix)');
   if (!TRUST_DOMAIN.test(spec.trust.trustDomain))
     emit('MF3030', '/spec/trust/trustDomain', `trust domain "${spec.trust.trustDomain}" is not well formed`, 'write a DNS-like name such as "cluster.local", without scheme, port or path');
+
+  (spec.services?.clusterLocal ?? []).forEach((host, j) => {
+    if (!isServiceHost(host))
+      emit('MF3060', `/spec/services/clusterLocal/${j}`, `cluster-local host ${shown(host)} is not a hostname or "*." and a domain`, 'write a service hostname such as "web.shop.svc.cluster.local", or a wildcard such as "*.kube-system.svc.cluster.local" (as meshConfig.serviceSettings takes them)');
+  });
 
   const byName = new Map<string, number>();
   const contexts = new Map<string, number>();

@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { KeyAlgorithm } from '../trust/algorithms.js';
-import type { ClusterSchema, IstioSchema, LabSchema, MeshFileSchema, TrustSchema } from './model.js';
+import type { ClusterSchema, IstioSchema, LabSchema, MeshFileSchema, ServicesSchema, TrustSchema } from './model.js';
 
 // The mesh model's types come from its one definition (model.ts). Each is the shape after
 // normalizing: what the file may leave out is filled, so those fields are required here.
@@ -15,6 +15,8 @@ export type Installer = IstioSpec['installer'];
 export type TrustSpec = Filled<Static<typeof TrustSchema>, keyof Static<typeof TrustSchema>>;
 export type ClusterSpec = Filled<Static<typeof ClusterSchema>, 'context' | 'controlPlane' | 'podCIDRs' | 'serviceCIDRs'>;
 export type LabSpec = Filled<Static<typeof LabSchema>, 'nodes'>;
+export type ServicesSpec = Filled<Static<typeof ServicesSchema>, 'discovery' | 'dnsProxy'>;
+export type ServiceDiscoveryMode = ServicesSpec['discovery'];
 
 export interface MeshSpec {
   istio: IstioSpec;
@@ -25,6 +27,8 @@ export interface MeshSpec {
    * loopback, so loopback API servers are expected rather than a mistake.
    */
   lab?: LabSpec;
+  /** Present when the file says which services span the mesh; absent means Istio's default (every service mesh-wide). */
+  services?: ServicesSpec;
 }
 
 /** The mesh file after normalizing (`apiVersion: meshfed.io/v1alpha1`, `kind: Mesh`): what every other layer reads. */

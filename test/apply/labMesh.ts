@@ -2,36 +2,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { kubeClients, type KubeClients } from '../../src/kube/index.js';
 import { ensureLabBinaries, labDown, labUp, type LabState } from '../../src/lab/index.js';
 import { validateMeshFile, type MeshFile } from '../../src/topology/index.js';
 import { runCli } from '../cli/run.js';
+import { labVariant } from './labVariant.js';
 
-/**
- * A bundled example turned into a lab mesh: the same topology, with the lab's loopback API
- * servers, contexts named `lab-<cluster>` and fast ECDSA keys. Comments and layout stay.
- */
-export async function labVariant(example: string, ips: readonly string[], opts: { drop?: string[]; pools?: Record<string, string> } = {}): Promise<string> {
-  const doc = parseDocument(await readFile(example, 'utf8'));
-  doc.setIn(['spec', 'lab'], doc.createNode({ nodes: 1 }));
-  doc.setIn(['spec', 'trust', 'keyAlgorithm'], 'ecdsa-p256');
-  const clusters = doc.getIn(['spec', 'clusters']) as YAMLSeq<YAMLMap>;
-  const kept = clusters.items.filter((c) => !(opts.drop ?? []).includes(String(c.get('name'))));
-  clusters.items = kept;
-  kept.forEach((c, i) => {
-    const ip = ips[i];
-    if (!ip) throw new Error(`labVariant: no loopback address for cluster ${i + 1} of ${example}`);
-    c.set('context', `lab-${String(c.get('name'))}`);
-    c.set('apiServer', `https://${ip}:6443`);
-    c.delete('nodeAddress');
-    // The lab has no cloud load balancer: a cluster whose gateway would get its address from
-    // one needs a pool here.
-    const pool = opts.pools?.[String(c.get('name'))];
-    if (pool) c.set('loadBalancerPool', pool);
-  });
-  return doc.toString();
-}
+export { labVariant };
 
 /** A lab started for a lab variant of an example, with its certificates, for one test file. */
 export interface LabMesh {

@@ -4,52 +4,22 @@
  * own cluster's steps, with a summary; a changed mesh file prunes what left it.
  * Loopback addresses 127.0.4.x belong to this file.
  */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getObject, listObjects } from '../../src/kube/index.js';
 import { labUp } from '../../src/lab/index.js';
 import { planMesh } from '../../src/plan/index.js';
 import { runCli } from '../cli/run.js';
+import { applyChild as applyChildOf } from './applyChild.js';
 import { startLabMesh, type LabMesh } from './labMesh.js';
 import { expectClustersMatchPlan } from './live.js';
 
 const IPS = ['127.0.4.1', '127.0.4.2'];
-const BIN = resolve('bin/meshfed.js');
 
 let t: LabMesh;
 
 const useModel = (model: string, opts: { drop?: string[] } = {}) => t.use(`examples/${model}/mesh.yaml`, opts);
 
-interface ChildRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  events: { type: string; step: string; cluster: string; status?: string; cause?: string }[];
-  stderr: string;
-}
-
-/** Runs the real CLI as a child, in its own process group; `onEvent` may kill it (and its istioctl). */
-function applyChild(args: string[], onEvent: (e: ChildRun['events'][number], run: ChildRun, kill: () => void) => void = () => {}): Promise<ChildRun> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, 'apply', '-f', t.meshPath, '-o', 'json', ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const run: ChildRun = { code: null, signal: null, events: [], stderr: '' };
-    const kill = () => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
-    child.stderr.on('data', (d: Buffer) => (run.stderr += d.toString()));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const e = JSON.parse(line) as ChildRun['events'][number];
-      run.events.push(e);
-      onEvent(e, run, kill);
-    });
-    child.on('close', (code, signal) => done({ ...run, code, signal }));
-  });
-}
+const applyChild = (args: string[], onEvent?: Parameters<typeof applyChildOf>[2]) => applyChildOf(t.meshPath, args, onEvent);
 
 beforeAll(async () => {
   t = await startLabMesh('apply-resume', 'examples/multi-primary-multi-network/mesh.yaml', IPS);

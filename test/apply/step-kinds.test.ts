@@ -2,7 +2,7 @@
 // run, an undo and a prune (src/apply); a kind missing from either table does not compile.
 import { describe, expect, it } from 'vitest';
 import { STEP_HANDLERS, type StepHandler } from '../../src/apply/index.js';
-import { planMesh, STEP_KINDS, STEP_OBJECTS, type StepKind } from '../../src/plan/index.js';
+import { planAgainst, planMesh, STEP_KINDS, STEP_OBJECTS, type ObservedState, type StepKind } from '../../src/plan/index.js';
 import { validateMeshFile } from '../../src/topology/index.js';
 import { GOLDEN_EXAMPLES } from '../render/helpers.js';
 
@@ -11,7 +11,11 @@ async function kindsInExamples(): Promise<Set<StepKind>> {
   for (const file of Object.values(GOLDEN_EXAMPLES)) {
     const v = await validateMeshFile(file);
     expect(v.ok, file).toBe(true);
-    for (const s of planMesh(v.mesh!).steps) kinds.add(s.kind);
+    const plan = planMesh(v.mesh!);
+    for (const s of plan.steps) kinds.add(s.kind);
+    // A canary's phases appear once a cluster holds an old revision beside the mesh file's.
+    const twoRevisions: ObservedState = Object.fromEntries(plan.clusters.map((c) => [c.name, { reachable: true, istiods: [], recorded: { revision: 'default', revisions: ['default', 'old'] }, steps: {}, podsByRevision: {} }]));
+    for (const s of planAgainst(plan, twoRevisions).plan.steps) kinds.add(s.kind);
   }
   return kinds;
 }

@@ -30,12 +30,17 @@ afterAll(async () => {
 });
 
 describe('meshfed lab demo', () => {
-  it('brings up the lab mesh with HelloWorld v1 in cluster01, v2 in cluster02 and sleep in both', async () => {
+  it('brings up the lab mesh with HelloWorld v1 in cluster01, v2 in cluster02 and sleep in both, and proves traffic crosses with verify', async () => {
     const run = await runCli('lab', 'demo', '-f', meshPath);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/Apply: \d+ steps, [1-9]\d* changed, \d+ unchanged, 0 failed/);
-    expect(run.stdout).toMatch(/cluster01: helloworld v1 \+ sleep, pods helloworld-v1-\S+=10\.10\.\d+\.\d+, sleep-\S+=10\.10\./);
-    expect(run.stdout).toMatch(/cluster02: helloworld v2 \+ sleep, pods helloworld-v2-\S+=10\.20\./);
+    expect(run.stdout).toContain('cluster01 helloworld v1 + sleep, cluster02 helloworld v2 + sleep');
+    // verify's table, observed: both sources answered by both clusters' pods
+    expect(run.stdout).toMatch(/✓ from cluster01: \d+ of 20 answered/);
+    expect(run.stdout).toMatch(/✓ from cluster02: \d+ of 20 answered/);
+    expect(run.stdout).toMatch(/helloworld-v1-\S+ {2}\d+/);
+    expect(run.stdout).toMatch(/helloworld-v2-\S+ {2}\d+/);
+    expect(run.stdout).toContain('Verify: pass');
     expect(run.stdout).toContain(`export KUBECONFIG=${join(dir, '.meshfed', 'lab', 'mesh1', 'kubeconfig')}`);
     for (const [context, version] of [['lab-cluster01', 'v1'], ['lab-cluster02', 'v2']] as const) {
       const k = kubeClients(join(dir, '.meshfed', 'lab', 'mesh1', 'kubeconfig'), context);

@@ -277,3 +277,50 @@ export function sortRows(rows: EndpointRow[]): EndpointRow[] {
   const key = (r: EndpointRow) => `${r.cluster}\u0000${r.address}\u0000${r.portName}\u0000${r.port}`;
   return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
+
+/**
+ * What a proxyless gRPC client in `clusterId` is told by pilot-discovery for `target`
+ * (`xds:///<host>:<port>`): Istio's echo client (built by the lab) with a gRPC xDS bootstrap
+ * naming it a sidecar of that cluster and namespace, run with gRPC's own logging; the
+ * addresses it then dials, one subchannel per endpoint istiod sent in its EDS, are read from
+ * that log. It runs in a network namespace of its own holding only a loopback that is down,
+ * so its dials fail at once and no packet leaves (lab traffic stays on loopback): it reaches
+ * istiod through a unix socket this process forwards to pilot-discovery's port.
+ */
+export async function grpcClientDials(opts: { echoClient: string; pilot: PilotDiscovery; clusterId: string; namespace: string; target: string; port: number }): Promise<{ dials: string[]; log: string }> {
+  const { createServer, connect } = await import('node:net');
+  const dir = await mkdtemp(join(tmpdir(), 'meshfed-xds-client-'));
+  const sock = join(dir, 'xds.sock');
+  const pilot = new URL(opts.pilot.url);
+  const forwarder = createServer((c) => {
+    const up = connect(Number(pilot.port), pilot.hostname);
+    c.pipe(up).pipe(c);
+    const end = () => (c.destroy(), up.destroy());
+    c.on('error', end);
+    up.on('error', end);
+  });
+  await new Promise<void>((r) => forwarder.listen(sock, r));
+  const bootstrap = {
+    xds_servers: [{ server_uri: `unix://${sock}`, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
+    node: { id: `sidecar~10.255.0.1~conformance-client.${opts.namespace}~${opts.namespace}.svc.cluster.local`, metadata: { GENERATOR: 'grpc', CLUSTER_ID: opts.clusterId, NAMESPACE: opts.namespace, ISTIO_VERSION: '1.31.0' }, locality: {} },
+  };
+  await writeFile(join(dir, 'bootstrap.json'), JSON.stringify(bootstrap));
+  try {
+    const child = spawn('unshare', ['--net', opts.echoClient, '--count', '1', '--timeout', '3s', `xds:///${opts.target}`], {
+      cwd: dir,
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', GRPC_XDS_BOOTSTRAP: join(dir, 'bootstrap.json'), GRPC_GO_LOG_SEVERITY_LEVEL: 'info', GRPC_GO_LOG_VERBOSITY_LEVEL: '2' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await new Promise((r) => child.once('close', r));
+    clearTimeout(timer);
+    const dials = [...new Set([...log.matchAll(/\b(\d+\.\d+\.\d+\.\d+):(\d+)\b/g)].filter((m) => Number(m[2]) === opts.port).map((m) => m[1]!))].sort();
+    return { dials, log };
+  } finally {
+    forwarder.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

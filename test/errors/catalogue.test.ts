@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APPLY_ERROR_CODES } from '../../src/apply/index.js';
 import { DISCOVERY_ERROR_CODES } from '../../src/discovery/index.js';
+import { CHECKS } from '../../src/doctor/index.js';
 import { categoryOf, ERROR_CATALOGUE, isErrorCode, MeshfedError, withCodeTables, type ErrorCode, type ErrorLayer } from '../../src/errors/index.js';
 import { KUBE_ERROR_CODES } from '../../src/kube/index.js';
 import { LAB_ERROR_CODES } from '../../src/lab/index.js';
@@ -48,13 +49,15 @@ describe('the error catalogue', () => {
     expect(Object.values(DISCOVERY_ERROR_CODES).sort()).toEqual(part('discovery'));
     expect(Object.values(PKI_ERROR_CODES).sort()).toEqual(part('pki'));
     expect(Object.values(LAB_ERROR_CODES).sort()).toEqual(part('lab'));
+    // Every doctor code is one check of the registry, and every check's code is doctor's.
+    expect(CHECKS.map((c) => c.code).sort()).toEqual(part('doctor'));
     // Names keep the codes they had.
     expect([KUBE_ERROR_CODES.unreachable, KUBE_ERROR_CODES.unknown, DISCOVERY_ERROR_CODES.unresponsive, PKI_ERROR_CODES.io, LAB_ERROR_CODES.meshFileUpdate]).toEqual(['MF7001', 'MF7099', 'MF9009', 'MF5012', 'MF6013']);
     expect(DIAGNOSTIC_CODES.MF3042).toBe('duplicate kubeconfig context');
   });
 
   it('ranges match layers; the mesh file ranges hold only mesh-file rules (the plan cycle is MF0001)', () => {
-    const range: Record<ErrorLayer, RegExp> = { plan: /^MF0/, topology: /^MF[123](?!8)/, render: /^MF38/, pki: /^MF5/, lab: /^MF6/, kube: /^MF7/, apply: /^MF8/, discovery: /^MF90/, serve: /^MF95/ };
+    const range: Record<ErrorLayer, RegExp> = { plan: /^MF0/, topology: /^MF[123](?!8)/, render: /^MF38/, pki: /^MF5/, lab: /^MF6/, kube: /^MF7/, apply: /^MF8/, discovery: /^MF90/, serve: /^MF95(0|1)/, doctor: /^MF4/, dns: /^MF952/ };
     for (const c of CODES) expect(c, ERROR_CATALOGUE[c].layer).toMatch(range[ERROR_CATALOGUE[c].layer]);
     expect(new PlanCycleError(['a', 'b']).code).toBe('MF0001');
     expect(categoryOf('MF0001')).toBe('internal');

@@ -46,11 +46,23 @@ describe('component flags', () => {
     expect(controllers).toEqual([...LAB_CONTROLLERS]);
   });
 
-  it('scheduler and kwok open no ports; kwok hands out pod IPs from the pod range', () => {
+  it('the scheduler opens no port; kwok hands out pod IPs from the pod range and serves exec/logs only on the cluster address', () => {
     expect(flag(schedulerSpec('/bin/s', west, '/k').args, '--secure-port')).toBe('0');
-    const k = kwokSpec('/bin/kwok', west, '/k', ['/stages/a.yaml', '/stages/b.yaml']);
+    const k = kwokSpec('/bin/kwok', west, '/k', ['/stages/a.yaml', '/stages/b.yaml'], pki, { PATH: '/state/kwok-exec/bin', MESHFED_HOST_PATH: '/usr/bin:/bin' });
     expect(flag(k.args, '--cidr')).toBe('10.20.0.0/16');
     expect(k.args.filter((a) => a.startsWith('--config='))).toEqual(['--config=/stages/a.yaml', '--config=/stages/b.yaml']);
-    expect(k.args.some((a) => a.startsWith('--server-address') || a.startsWith('--node-port'))).toBe(false);
+    // kwok's own default with only --node-port is 0.0.0.0: its server asks no one for credentials.
+    expect(flag(k.args, '--server-address')).toBe('127.0.2.2:10250');
+    expect(flag(k.args, '--node-port')).toBe('10250');
+    expect(flag(k.args, '--tls-cert-file')).toBe(pki.kubelet.cert);
+    expect(flag(k.args, '--enable-crds')).toBe('Exec,Logs');
+    expect(k.env['PATH']).toBe('/state/kwok-exec/bin');
+    expect(k.env['MESHFED_HOST_PATH']).toBe('/usr/bin:/bin');
+  });
+
+  it('the API server reaches each node\'s kubelet (kwok) at its InternalIP and checks its certificate against the cluster CA', () => {
+    const s = apiServerSpec('/bin/kube-apiserver', plan, west, pki);
+    expect(flag(s.args, '--kubelet-preferred-address-types')).toBe('InternalIP');
+    expect(flag(s.args, '--kubelet-certificate-authority')).toBe(pki.ca.cert);
   });
 });

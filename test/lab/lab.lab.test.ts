@@ -265,10 +265,26 @@ subjects:
     await eventually('west API server gone', async () => (isAlive(rec.pid) ? undefined : true));
     const west = kubeClients(lab.kubeconfig, 'lab-west');
     // Created while the API server is down? Impossible; so restart it with the same flags.
-    spawnComponent({ binary: argv[0]!, args: argv.slice(1), logPath: rec.log });
+    const restarted = spawnComponent({ binary: argv[0]!, args: argv.slice(1), logPath: rec.log });
     // Requests are served a moment before /readyz passes (the Service IP allocator is not
     // running yet), so wait for readiness as `lab up` does.
-    await eventually('west API server back', async () => ((await readyz(west)).ready ? true : undefined), 120_000);
+    const back = await eventually(
+      'west API server back',
+      async () => {
+        // Each ask bounded, as `lab up` asks: one request caught while the server starts must
+        // not use up the whole wait.
+        const r = await readyz(west, { timeoutMs: 3_000 });
+        if (r.ready) return true;
+        throw new Error(r.detail ?? 'not ready');
+      },
+      120_000,
+    ).catch(async (e: unknown) => {
+      // Say why: the restarted API server's own last lines.
+      const tail = (await readFile(rec.log, 'utf8').catch(() => '')).split('\n').slice(-25).join('\n');
+      const alive = isAlive(restarted.pid) ? 'running' : 'exited';
+      throw new Error(`${(e as Error).message}; the restarted API server (pid ${restarted.pid}) ${alive}\n--- ${rec.log} (last lines) ---\n${tail}`);
+    });
+    expect(back).toBe(true);
     await applyObject(west, {
       apiVersion: 'v1',
       kind: 'Service',

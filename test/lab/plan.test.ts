@@ -44,6 +44,12 @@ describe('planLab', () => {
     ).toBe(LAB_ERROR_CODES.invalidAddress);
   });
 
+  it("refuses two clusters on one address with different ports: each cluster's kwok serves exec and logs on its address", () => {
+    expect(() => planLab(labMesh('m', [{ name: 'a', apiServer: 'https://127.0.2.1:6443' }, { name: 'b', apiServer: 'https://127.0.2.1:6444' }]))).toThrow(
+      /clusters a and b both use the address 127\.0\.2\.1; .*port 10250/,
+    );
+  });
+
   it('refuses IPv6-first ranges and pools it cannot use', () => {
     expect(codeOf(() => planLab(labMesh('m', [{ name: 'a', podCIDRs: ['fd00::/64'] }])))).toBe(LAB_ERROR_CODES.invalidAddress);
     expect(codeOf(() => planLab(labMesh('m', [{ name: 'a', loadBalancerPool: 'nonsense' }])))).toBe(LAB_ERROR_CODES.invalidAddress);

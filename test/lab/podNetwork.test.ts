@@ -109,6 +109,7 @@ describe('which pods the lab runs', () => {
 
   it("maps seed 000's HelloWorld and Istio's echo app to the echo server, curl to the echo client, and nothing else", () => {
     expect(labWorkloadOf(pod('docker.io/istio/examples-helloworld-v2:1.0'))).toEqual({ kind: 'echo-server', version: 'v2' });
+    expect(labWorkloadOf(pod('registry.istio.io/release/examples-helloworld-v1:1.0'))).toEqual({ kind: 'echo-server', version: 'v1' });
     expect(labWorkloadOf(pod('gcr.io/istio-testing/app:latest', { labels: { version: 'v3' } }))).toEqual({ kind: 'echo-server', version: 'v3' });
     expect(labWorkloadOf(pod('docker.io/curlimages/curl:8.16.0'))).toEqual({ kind: 'echo-client' });
     expect(labWorkloadOf(pod('registry.example/web:1'))).toBeUndefined();

@@ -17,44 +17,9 @@ import { podNetworkPrefix } from '../../src/lab/podNetwork.js';
 import { validateMeshFile, type MeshFile } from '../../src/topology/index.js';
 import { runCli } from '../cli/run.js';
 import { eventually } from './labTools.js';
+import { numberedMeshYaml } from './numberedMesh.js';
 
-const MESH = `apiVersion: meshfed.io/v1alpha1
-kind: Mesh
-metadata:
-  name: podnet
-spec:
-  istio:
-    version: "1.31.0"
-    installer: istioctl
-  trust:
-    trustDomain: cluster.local
-    rootDir: ./certs
-    keyAlgorithm: ecdsa-p256
-  lab:
-    nodes: 1
-  clusters:
-    - name: cluster01
-      context: lab-cluster01
-      apiServer: https://127.0.21.1:6443
-      network: network1
-      controlPlane: self
-      podCIDRs: [10.10.0.0/16]
-      serviceCIDRs: [10.11.0.0/16]
-    - name: cluster02
-      context: lab-cluster02
-      apiServer: https://127.0.21.2:6443
-      network: network1
-      controlPlane: self
-      podCIDRs: [10.20.0.0/16]
-      serviceCIDRs: [10.21.0.0/16]
-    - name: cluster03
-      context: lab-cluster03
-      apiServer: https://127.0.21.3:6443
-      network: network2
-      controlPlane: self
-      podCIDRs: [10.30.0.0/16]
-      serviceCIDRs: [10.31.0.0/16]
-`;
+const MESH = numberedMeshYaml({ name: 'podnet', octet: 21, clusters: [{}, {}, { network: 'network2' }] });
 
 let dir: string;
 let meshPath: string;
@@ -62,6 +27,7 @@ let mesh: MeshFile;
 let lab: LabState;
 let bin: LabBinaries;
 let hostLinksBefore: string;
+// Port 7070: the lab runs the HelloWorld pods' echo server on their port 5000 itself.
 const listeners: ChildProcess[] = [];
 const podIPs = new Map<string, string>();
 let downDone = false;
@@ -150,10 +116,10 @@ describe('the lab pod network', () => {
   it('routes the clusters of one network to each other only once their rendered 90-routes.sh runs; another network never', async () => {
     const [ip1, ip2, ip3] = ['cluster01', 'cluster02', 'cluster03'].map((c) => podIPs.get(c)!);
     const [ns1, ns2, ns3] = [netnsOf(0, ip1!), netnsOf(1, ip2!), netnsOf(2, ip3!)];
-    await listening(listen(ns2, ip2!, 5000, 'v2'));
-    await listening(listen(ns3, ip3!, 5000, 'v3'));
+    await listening(listen(ns2, ip2!, 7070, 'v2'));
+    await listening(listen(ns3, ip3!, 7070, 'v3'));
     // Before any route: no way from cluster01 to cluster02's pods.
-    expect(connectFrom(ns1, ip2!, 5000)).toMatch(/ENETUNREACH|EHOSTUNREACH|TIMEOUT/);
+    expect(connectFrom(ns1, ip2!, 7070)).toMatch(/ENETUNREACH|EHOSTUNREACH|TIMEOUT/);
 
     const out = join(dir, 'out');
     const r = await runCli('render', '-f', meshPath, '-o', out);
@@ -165,17 +131,17 @@ describe('the lab pod network', () => {
       ['cluster03', false],
     ]);
     expect(applied[0]!.routes.some((l) => l.startsWith('10.20.0.0/16 via 198.19.0.2'))).toBe(true);
-    expect(connectFrom(ns1, ip2!, 5000)).toBe(`v2\n from ${ip1}`);
+    expect(connectFrom(ns1, ip2!, 7070)).toBe(`v2\n from ${ip1}`);
     // network2 has no route from network1, either way.
-    expect(connectFrom(ns1, ip3!, 5000)).toMatch(/ENETUNREACH|EHOSTUNREACH|TIMEOUT/);
-    expect(connectFrom(ns3, ip2!, 5000)).toMatch(/ENETUNREACH|EHOSTUNREACH|TIMEOUT/);
+    expect(connectFrom(ns1, ip3!, 7070)).toMatch(/ENETUNREACH|EHOSTUNREACH|TIMEOUT/);
+    expect(connectFrom(ns3, ip2!, 7070)).toMatch(/ENETUNREACH|EHOSTUNREACH|TIMEOUT/);
 
     labRoutes({ mesh, meshPath, renderDir: out, remove: true });
-    expect(connectFrom(ns1, ip2!, 5000)).toMatch(/ENETUNREACH|EHOSTUNREACH|TIMEOUT/);
+    expect(connectFrom(ns1, ip2!, 7070)).toMatch(/ENETUNREACH|EHOSTUNREACH|TIMEOUT/);
     const cli = await runCli('lab', 'routes', '-f', meshPath, '-d', out);
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stdout).toContain('10.20.0.0/16 via 198.19.0.2');
-    expect(connectFrom(ns1, ip2!, 5000)).toBe(`v2\n from ${ip1}`);
+    expect(connectFrom(ns1, ip2!, 7070)).toBe(`v2\n from ${ip1}`);
   });
 
   it('reaches load balancer addresses from every cluster of every network, and nothing outside the lab', async () => {

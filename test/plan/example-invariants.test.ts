@@ -13,6 +13,7 @@ const GATEWAY: Record<string, Record<string, string>> = {
   'multi-primary-multi-network': { cluster01: '172.18.11.1', cluster02: '172.18.12.1' },
   mix: { 'east-1': '192.168.10.1', 'west-1': '192.168.20.5', 'west-2': '192.168.21.1', 'edge-1': '192.168.30.1', 'edge-2': '192.168.31.1' },
   lab: { cluster01: '172.18.11.1', cluster02: '172.18.12.1' },
+  'global-services': { cluster01: '172.18.11.1', cluster02: '172.18.12.1' },
 };
 
 describe('the plan of every example keeps the invariants', () => {

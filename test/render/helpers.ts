@@ -25,6 +25,7 @@ export const GOLDEN_EXAMPLES: Record<string, string> = {
   'primary-remote-multi-network': join(REPO, 'examples/primary-remote-multi-network/mesh.yaml'),
   'multi-primary-multi-network': join(REPO, 'examples/multi-primary-multi-network/mesh.yaml'),
   mix: join(REPO, 'examples/mix/mesh.yaml'),
+  'global-services': join(REPO, 'examples/global-services/mesh.yaml'),
   'primary-remote-multi-network-helm': join(FIXTURES, 'primary-remote-multi-network-helm/mesh.yaml'),
   'primary-remote-multi-network-revision': join(FIXTURES, 'primary-remote-multi-network-revision/mesh.yaml'),
 };

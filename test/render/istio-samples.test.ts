@@ -81,8 +81,8 @@ describe("east-west gateway = Istio's gen-eastwest-gateway.sh", () => {
         compared++;
       }
     }
-    // primary-remote 1, prmn 2, mpmn 2, mix 6, revision 2
-    expect(compared).toBe(13);
+    // primary-remote 1, prmn 2, mpmn 2, mix 6, revision 2, global-services 2
+    expect(compared).toBe(15);
   });
 });
 
@@ -143,6 +143,8 @@ describe("expose manifests = Istio's samples/multicluster", () => {
         'primary-remote-multi-network-revision/cluster01',
         'multi-primary-multi-network/cluster01',
         'multi-primary-multi-network/cluster02',
+        'global-services/cluster01',
+        'global-services/cluster02',
         'mix/east-1',
         'mix/west-1',
       ].sort(),

@@ -9,7 +9,7 @@ import { validateMeshFile } from '../../src/topology/index.js';
 import { GOLDEN_EXAMPLES } from './helpers.js';
 
 // Steps whose objects meshfed renders and applies itself; the others are made by istioctl/helm.
-const RENDERED_KINDS: StepKind[] = ['namespace', 'cacerts', 'expose-istiod', 'expose-services', 'remote-reader'];
+const RENDERED_KINDS: StepKind[] = ['namespace', 'cacerts', 'mcs-crds', 'expose-istiod', 'expose-services', 'remote-reader'];
 const FAKE_CA = { caCert: 'c', caKey: 'k', rootCert: 'r', certChain: 'ch' };
 
 describe('ClusterPlan.resources and the rendered manifests', () => {

@@ -121,6 +121,10 @@ export const BAD_FILES: Record<string, Expected[]> = {
     ['MF3042', 'error', 13, 16],
     ['MF3042', 'error', 20, 13],
   ],
+  'mf3060-cluster-local-host.yaml': [
+    ['MF3060', 'error', 11, 9],
+    ['MF3060', 'error', 12, 9],
+  ],
 
   'several-rule-problems.yaml': [
     ['MF3021', 'error', 12, 18],

@@ -25,7 +25,7 @@ function leaves(value: unknown, at = ''): Map<string, unknown> {
 }
 
 // The smallest valid mesh file with a lab section: everything else is left to the defaults.
-const minimal = { apiVersion: 'meshfed.io/v1alpha1', kind: 'Mesh', metadata: { name: 'm' }, spec: { lab: {}, clusters: [{ name: 'c1' }] } };
+const minimal = { apiVersion: 'meshfed.io/v1alpha1', kind: 'Mesh', metadata: { name: 'm' }, spec: { lab: {}, services: {}, clusters: [{ name: 'c1' }] } };
 // What the normalizer fills that JSON Schema cannot hold as a literal (context is the cluster's
 // name) or that the schema never listed (the Istio version is the one the lab builds).
 const derived = new Map<string, unknown>([
@@ -44,7 +44,7 @@ describe('the mesh model has one definition', () => {
   it('fills exactly the schema defaults, plus the derived ones, into a file that leaves everything out', () => {
     const defaults = schemaDefaults(topology.meshSchema as Node);
     expect([...defaults.keys()].sort()).toEqual(
-      ['/spec/clusters/0/controlPlane', '/spec/istio/installer', '/spec/lab/nodes', ...['trustDomain', 'rootDir', 'keyAlgorithm', 'rootValidityDays', 'intermediateValidityDays'].map((k) => `/spec/trust/${k}`)].sort(),
+      ['/spec/clusters/0/controlPlane', '/spec/istio/installer', '/spec/lab/nodes', '/spec/services/discovery', '/spec/services/dnsProxy', ...['trustDomain', 'rootDir', 'keyAlgorithm', 'rootValidityDays', 'intermediateValidityDays'].map((k) => `/spec/trust/${k}`)].sort(),
     );
     const filled = leaves(normalizeMesh(structuredClone(minimal)));
     const given = leaves(minimal);
@@ -68,6 +68,12 @@ describe('the mesh model has one definition', () => {
   it('leaves out a lab section the file does not have', () => {
     const { lab: _lab, ...spec } = minimal.spec;
     expect(normalizeMesh({ ...minimal, spec }).spec.lab).toBeUndefined();
+  });
+
+  it('leaves out a services section the file does not have (plans and renders stay as they were), and fills one it has', () => {
+    const { services: _services, ...spec } = minimal.spec;
+    expect(normalizeMesh({ ...minimal, spec }).spec.services).toBeUndefined();
+    expect(normalizeMesh(structuredClone(minimal)).spec.services).toEqual({ discovery: 'istio', dnsProxy: false });
   });
 });
 

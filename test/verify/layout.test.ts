@@ -39,3 +39,22 @@ describe("seed 000's verification layout", () => {
     expect(layout.map((l) => l.helloworld)).toEqual(['v1', 'v2', 'v1', 'v2', 'v1', 'v2']);
   });
 });
+
+describe("the lab's layout (proxyless gRPC)", () => {
+  it('adds the mTLS policies proxyless gRPC needs in each primary, namespace-scoped, and marks HelloWorld pods as taking mTLS', async () => {
+    const layout = verificationLayout(await plan('primary-remote'), { proxyless: true, namespace: 'verify-x' });
+    const policies = (l: (typeof layout)[number]) => l.objects.filter((o) => o.kind === 'PeerAuthentication' || o.kind === 'DestinationRule');
+    // cluster02 is a remote: its istiod (cluster01's) reads config from cluster01
+    expect(policies(layout[1]!)).toEqual([]);
+    expect(policies(layout[0]!)).toEqual([
+      { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'meshfed-verify', namespace: 'verify-x' }, spec: { mtls: { mode: 'STRICT' } } },
+      { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'helloworld', namespace: 'verify-x' }, spec: { host: 'helloworld.verify-x.svc.cluster.local', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } } },
+    ]);
+    for (const l of layout) {
+      const hw = l.objects.find((o) => o.kind === 'Deployment' && o.metadata.name?.startsWith('helloworld')) as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } };
+      expect(hw.spec.template.metadata.labels['security.istio.io/tlsMode']).toBe('istio');
+    }
+    // on real clusters Envoy's auto mTLS does it: no policies
+    expect(verificationLayout(await plan('primary-remote')).flatMap(policies)).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
-import { Supervisor, splitHorizonView, type ClusterInfo, type Registry, type SupervisorMembers } from '../../discovery/index.js';
-import { kubeClients, kubeClientsFromInline } from '../../kube/index.js';
+import { Supervisor, mcsState, serviceScopes, splitHorizonView, type ClusterInfo, type Registry, type ServiceScope, type SupervisorMembers } from '../../discovery/index.js';
+import { kubeClients, kubeClientsFromInline, within } from '../../kube/index.js';
 import { resolveKubeconfig } from '../environment.js';
 import { CommandExit, EXIT } from '../exit.js';
 import type { MemberSource } from '../flags.js';
@@ -29,12 +29,21 @@ export function membersOf(loaded: LoadedMesh, from: MemberSource, kubeconfig: st
   };
 }
 
+/** Each service's scope under the mesh file's services section (mcs mode reads the exports the supervisor watches). */
+export function scopesOf(loaded: LoadedMesh, supervisor: Pick<Supervisor, 'registry' | 'snapshots'>): Map<string, ServiceScope> {
+  const services = loaded.mesh.spec.services;
+  const discovery = services?.discovery ?? 'istio';
+  const mcs = discovery === 'mcs' ? mcsState(supervisor.snapshots().map((s) => s.snapshot)) : undefined;
+  return serviceScopes(supervisor.registry(), { discovery, ...(services?.clusterLocal ? { clusterLocal: services.clusterLocal } : {}) }, mcs);
+}
+
 /** The data `-o json` prints: names, addresses and states only; kubeconfigs stay in memory. */
-export function discoveryReport(clusters: ClusterInfo[], registry: Registry, problems: ReturnType<Supervisor['secretProblems']>, network?: string) {
+export function discoveryReport(clusters: ClusterInfo[], registry: Registry, problems: ReturnType<Supervisor['secretProblems']>, network?: string, scopes?: ReadonlyMap<string, ServiceScope>) {
   return {
     clusters,
     services: registry.services.map((s) => ({
       hostname: s.hostname,
+      ...(scopes?.get(s.hostname) ? { scope: scopes.get(s.hostname)! } : {}),
       namespace: s.namespace,
       name: s.name,
       ports: s.ports,
@@ -60,6 +69,7 @@ export function formatDiscovery(report: ReturnType<typeof discoveryReport>): str
   lines.push('', 'SERVICES');
   for (const s of report.services) {
     lines.push(`  ${s.hostname}  (${s.clusters.map((c) => c.cluster).join(', ')})`);
+    if (s.scope) lines.push(`    scope: ${s.scope.scope}: ${s.scope.why}`, `    reaches: ${s.scope.hosts.map((h) => `${h.hostname} ${h.reaches}${h.vips ? ` (VIPs ${Object.entries(h.vips).map(([c, ips]) => `${c} ${ips.join(' ')}`).join(', ')})` : ''}`).join('; ')}`);
     for (const e of s.endpoints) lines.push(`    ${e.cluster}  ${e.network || '-'}  ${e.address}  ${e.ready ? 'ready' : e.health}`);
   }
   if (report.view) {
@@ -80,13 +90,14 @@ export async function discoverCommand(flags: DiscoverFlags, io: Io): Promise<voi
   const loaded = await loadMesh(flags.file, io);
   const kubeconfig = resolveKubeconfig(flags.kubeconfig, loaded);
   const ms = flags.timeout * 1000;
-  const supervisor = new Supervisor({ members: membersOf(loaded, flags.from, kubeconfig), syncTimeoutMs: ms }).start();
+  const mcs = loaded.mesh.spec.services?.discovery === 'mcs';
+  const supervisor = new Supervisor({ members: membersOf(loaded, flags.from, kubeconfig), syncTimeoutMs: ms, ...(mcs ? { mcs: true } : {}) }).start();
   try {
     // --timeout is a hard deadline: a cluster added late by a secret has its own sync deadline,
     // which may end after ours; it is then reported as it is (syncing).
     await within(supervisor.settled(), ms);
     const clusters = supervisor.clusters();
-    const report = discoveryReport(clusters, supervisor.registry(), supervisor.secretProblems(), flags.network);
+    const report = discoveryReport(clusters, supervisor.registry(), supervisor.secretProblems(), flags.network, scopesOf(loaded, supervisor));
     io.out(flags.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatDiscovery(report));
     if (clusters.some((c) => c.state !== 'synced') || report.secrets.watchError) throw new CommandExit(EXIT.unreachable);
   } finally {
@@ -96,16 +107,3 @@ export async function discoverCommand(flags: DiscoverFlags, io: Io): Promise<voi
 }
 
 const STOP_GRACE_MS = 1_000;
-
-/** Waits for `work`, or `ms`, whichever is first. */
-async function within(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  try {
-    await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

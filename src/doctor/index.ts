@@ -1,0 +1,12 @@
+export type { Finding, Severity, ClusterFindings, DoctorReport } from './types.js';
+export type { Check, DoctorInput } from './check.js';
+export { CHECKS, checkByCode } from './registry.js';
+export { parseAnalyze, analyzeRun, analysisByCluster, expectedReason, EXPECTED_ANALYZER_MESSAGES, type AnalyzerMessage, type AnalyzeResult, type AnalyzeRun, type AnalyzedMesh, type ExpectedMessage } from './analyze.js';
+export { judgeMesh, readMesh, type ReadMeshOptions, type MeshReading } from './doctor.js';
+export { meshStatus, type StatusReport, type ClusterStatus, type StepStatus, type SecretStatus, type SecretState } from './status.js';
+export { readCluster, type LiveCluster } from './live.js';
+export { missingPermissions, ISTIOD_NEEDS } from './checks/remoteSecrets.js';
+export { type IstiodView, type SecretProbe, type SyncEntry } from './probes.js';
+export { parseClusterz, imageVersion, minorSkew, parseVersion, destinationRuleFacts, type DestinationRuleFacts, type PolicyFacts } from './parse.js';
+export { readMeshTrustView } from './meshTrust.js';
+export type { RootRotationView, StageTrustView } from './check.js';
