@@ -6,38 +6,21 @@
  */
 import { get as httpGet } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRegistry, type ClusterStatus, type Registry } from '../../src/discovery/index.js';
-import { startServer, type RegistrySource, type RunningServer } from '../../src/serve/index.js';
+import { buildRegistry, type ClusterStatus } from '../../src/discovery/index.js';
+import { startServer, type RunningServer } from '../../src/serve/index.js';
 import { cluster01, cluster02 } from '../discovery/fixtures.js';
+import { FixtureSource } from './fixtureSource.js';
 
 const HOST = 'helloworld.sample.svc.cluster.local';
 
-class Source implements RegistrySource {
-  private listeners = new Set<() => void>();
-  states: ClusterStatus[] = [
+/** Seed 000's layout; cluster02 registered by its remote secret. */
+const newSource = () =>
+  new FixtureSource(buildRegistry([cluster01(), cluster02()]), [
     { clusterId: 'cluster01', state: 'synced' },
     { clusterId: 'cluster02', state: 'synced', secret: { namespace: 'istio-system', name: 'istio-remote-secret-cluster02' } },
-  ];
-  current: Registry = buildRegistry([cluster01(), cluster02()]);
-  registry() {
-    return this.current;
-  }
-  clusters() {
-    return this.states;
-  }
-  onChange(l: () => void) {
-    this.listeners.add(l);
-    return () => void this.listeners.delete(l);
-  }
-  change() {
-    for (const l of this.listeners) l();
-  }
-  get listening() {
-    return this.listeners.size;
-  }
-}
+  ]);
 
-let source: Source;
+let source: FixtureSource;
 let server: RunningServer;
 const get = async (path: string) => {
   const r = await fetch(`${server.url}${path}`);
@@ -45,7 +28,7 @@ const get = async (path: string) => {
 };
 
 beforeAll(async () => {
-  source = new Source();
+  source = newSource();
   server = await startServer({ source });
 });
 afterAll(async () => {
@@ -137,11 +120,11 @@ describe('meshfed serve API', () => {
 
 describe('meshfed serve API: who may ask', () => {
   it('refuses to bind off loopback without a token (MF9511)', async () => {
-    await expect(startServer({ source: new Source(), host: '0.0.0.0' })).rejects.toMatchObject({ code: 'MF9511' });
+    await expect(startServer({ source: newSource(), host: '0.0.0.0' })).rejects.toMatchObject({ code: 'MF9511' });
   });
 
   it('with a token: 401 JSON without it or with a wrong one, 200 with it; the Host check comes first', async () => {
-    const s = await startServer({ source: new Source(), token: 'the-token-0123456789' });
+    const s = await startServer({ source: newSource(), token: 'the-token-0123456789' });
     try {
       const ask = (headers: Record<string, string>) => fetch(`${s.url}/api/v1/clusters`, { headers }).then(async (r) => ({ status: r.status, code: ((await r.json()) as { error?: { code: string } }).error?.code }));
       expect(await ask({})).toEqual({ status: 401, code: 'MF9508' });
@@ -158,7 +141,7 @@ describe('meshfed serve API: who may ask', () => {
   });
 
   it('caps event streams: past maxStreams a 503 JSON with Retry-After; a closed stream frees its place', async () => {
-    const src = new Source();
+    const src = newSource();
     const s = await startServer({ source: src, maxStreams: 2 });
     const acs = [new AbortController(), new AbortController()];
     try {

@@ -8,39 +8,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRegistry, type ClusterSnapshot, type ClusterStatus, type Registry } from '../../src/discovery/index.js';
+import { buildRegistry, type ClusterSnapshot } from '../../src/discovery/index.js';
 import type { KubeObject } from '../../src/kube/index.js';
 import { ensureTrust, summarizeTrust } from '../../src/pki/index.js';
 import { planMesh, type Plan } from '../../src/plan/index.js';
-import { loadDashboard, startServer, type ChecksSource, type RegistrySource, type RunningServer } from '../../src/serve/index.js';
+import { loadDashboard, startServer, type ChecksSource, type RunningServer } from '../../src/serve/index.js';
 import { validateMeshFile } from '../../src/topology/index.js';
 import { buildDashboard } from '../../scripts/build-dashboard.js';
 import { endpointSlice, pod, service } from '../discovery/helpers.js';
 import { cluster01, cluster02 } from '../discovery/fixtures.js';
+import { FixtureSource } from './fixtureSource.js';
+
+export { FixtureSource };
 
 export const EXAMPLE = 'examples/primary-remote-multi-network/mesh.yaml';
 
-export class FixtureSource implements RegistrySource {
-  private listeners = new Set<() => void>();
-  states: ClusterStatus[] = [
-    { clusterId: 'cluster01', state: 'synced' },
-    { clusterId: 'cluster02', state: 'synced' },
-  ];
-  constructor(public current: Registry) {}
-  registry() {
-    return this.current;
-  }
-  clusters() {
-    return this.states;
-  }
-  onChange(l: () => void) {
-    this.listeners.add(l);
-    return () => void this.listeners.delete(l);
-  }
-  change() {
-    for (const l of this.listeners) l();
-  }
-}
 
 /** `count` services in `snapshot`'s cluster, each with 5 ready endpoints from a /16 of its own. */
 function withServices(snapshot: ClusterSnapshot, index: number, count: number): ClusterSnapshot {
