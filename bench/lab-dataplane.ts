@@ -18,30 +18,13 @@ import { podRootDir } from '../src/lab/podFiles.js';
 import { podNetnsName, podNetworkPlan } from '../src/lab/podNetwork.js';
 import { readStateFile } from '../src/lab/state.js';
 import { validateMeshFile } from '../src/topology/index.js';
+import { numberedMeshYaml } from '../test/lab/numberedMesh.js';
 import { meshfedCli, rssBytes } from './labTools.js';
 
 const FIRST_CALL_TARGET_S = 60;
 const RSS_TARGET_GIB = 4;
 
-const meshYaml = `apiVersion: meshfed.io/v1alpha1
-kind: Mesh
-metadata: { name: bench-dataplane }
-spec:
-  istio: { version: "1.31.0", installer: istioctl }
-  trust: { trustDomain: cluster.local, rootDir: ./certs, keyAlgorithm: ecdsa-p256 }
-  lab: { nodes: 1 }
-  clusters:
-${[1, 2, 3]
-  .map(
-    (i) => `  - name: cluster0${i}
-    apiServer: https://127.0.43.${i}:6443
-    network: network1
-    controlPlane: ${i === 3 ? 'cluster01' : 'self'}
-    podCIDRs: [10.${i}0.0.0/16]
-    serviceCIDRs: [10.${i}1.0.0/16]`,
-  )
-  .join('\n')}
-`;
+const meshYaml = numberedMeshYaml({ name: 'bench-dataplane', octet: 43, clusters: [{}, {}, { controlPlane: 'cluster01' }] });
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const verdict = (ok: boolean) => (ok ? 'OK' : 'OVER TARGET');

@@ -10,29 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureLabBinaries, labDown, labRoutes, labUp } from '../src/lab/index.js';
 import { validateMeshFile } from '../src/topology/index.js';
+import { numberedMeshYaml } from '../test/lab/numberedMesh.js';
 import { meshfedCli } from './labTools.js';
 
 const TARGET_2_S = 30;
 
-const meshYaml = (n: number) => `apiVersion: meshfed.io/v1alpha1
-kind: Mesh
-metadata: { name: bench-verify-${n} }
-spec:
-  istio: { version: "1.31.0", installer: istioctl }
-  trust: { trustDomain: cluster.local, rootDir: ./certs, keyAlgorithm: ecdsa-p256 }
-  lab: { nodes: 1 }
-  clusters:
-${Array.from({ length: n }, (_, k) => k + 1)
-  .map(
-    (i) => `  - name: cluster0${i}
-    apiServer: https://127.0.46.${i}:6443
-    network: network1
-    controlPlane: ${i > 1 && i % 2 === 1 ? 'cluster01' : 'self'}
-    podCIDRs: [10.${i}0.0.0/16]
-    serviceCIDRs: [10.${i}1.0.0/16]`,
-  )
-  .join('\n')}
-`;
+const meshYaml = (n: number) =>
+  numberedMeshYaml({ name: `bench-verify-${n}`, octet: 46, clusters: Array.from({ length: n }, (_, k) => ({ controlPlane: k > 0 && k % 2 === 0 ? 'cluster01' : 'self' })) });
 
 async function once(n: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'meshfed-bench-verify-'));
