@@ -8,7 +8,7 @@
  * The check is stateless, so a run killed half-way resumes: the Secret's last change (its
  * managedFields time, stamped by the API server) against each istiod's start and log.
  */
-import { listObjects, readPodLog, type KubeClients, type KubeObject } from '../kube/index.js';
+import { DISCOVERY_CONTAINER, listObjects, readPodLog, type KubeClients, type KubeObject } from '../kube/index.js';
 import { ISTIO_NAMESPACE } from '../plan/index.js';
 
 /** istiod's line once the new intermediate (and root bundle) is in use. */
@@ -79,7 +79,7 @@ interface PodLike {
 
 /** When the pod's discovery container last started (a restart reloads everything). */
 function startedAt(pod: PodLike): Date | undefined {
-  const running = pod.status?.containerStatuses?.find((c) => c.name === 'discovery')?.state?.running?.startedAt;
+  const running = pod.status?.containerStatuses?.find((c) => c.name === DISCOVERY_CONTAINER)?.state?.running?.startedAt;
   const t = running ?? pod.status?.startTime;
   return t ? new Date(t) : undefined;
 }
@@ -98,7 +98,7 @@ export async function istiodReloads(k: KubeClients, changedAt: Date): Promise<Is
     if (p.metadata.deletionTimestamp || p.status?.phase !== 'Running') continue;
     const started = startedAt(p);
     const early = reloadStateFromLog('', changedAt, started);
-    const log = early.kind === 'loaded' ? '' : await readPodLog(k, ISTIO_NAMESPACE, p.metadata.name, 'discovery').catch(() => '');
+    const log = early.kind === 'loaded' ? '' : await readPodLog(k, ISTIO_NAMESPACE, p.metadata.name, DISCOVERY_CONTAINER).catch(() => '');
     out.push({ pod: p.metadata.name, state: early.kind === 'loaded' ? early : reloadStateFromLog(log, changedAt, started), ...(started ? { startedAt: started } : {}) });
   }
   return out;

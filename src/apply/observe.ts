@@ -4,11 +4,11 @@
  * there and its install files unchanged, and which revision injected the pods. The only
  * imperative part of planning against what is live.
  */
-import { getObject, isKubeError, listObjects, type KubeClients } from '../kube/index.js';
+import { DISCOVERY_CONTAINER, getObject, imageVersion, isKubeError, listObjects, type KubeClients } from '../kube/index.js';
 import { ISTIO_NAMESPACE, OBJECTS, type ClusterPlan, type ObservedCluster, type ObservedState, type ObservedStep, type Plan } from '../plan/index.js';
 import type { MeshInstaller } from './installer.js';
 import { recordedInstall, readState } from './state.js';
-import { imageTagVersion, installHash } from './steps.js';
+import { installHash } from './steps.js';
 
 const INSTALL_KINDS = new Set(['istio', 'eastwest-gateway']);
 const CANNOT_REACH = new Set(['unreachable', 'timeout']);
@@ -21,7 +21,7 @@ async function observeCluster(plan: Plan, c: ClusterPlan, k: KubeClients, instal
   ]);
   const istiods = deployments.map((d) => {
     const containers = (d['spec'] as { template?: { spec?: { containers?: { name?: string; image?: string }[] } } } | undefined)?.template?.spec?.containers ?? [];
-    const version = imageTagVersion(containers.find((x) => x.name === 'discovery')?.image);
+    const version = imageVersion(containers.find((x) => x.name === DISCOVERY_CONTAINER)?.image);
     return { revision: d.metadata.labels?.['istio.io/rev'] ?? 'default', ...(version ? { version } : {}), readyReplicas: Number((d['status'] as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0) };
   });
   const podsByRevision: Record<string, number> = {};

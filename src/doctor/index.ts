@@ -7,6 +7,6 @@ export { meshStatus, type StatusReport, type ClusterStatus, type StepStatus, typ
 export { readCluster, type LiveCluster } from './live.js';
 export { missingPermissions, ISTIOD_NEEDS } from './checks/remoteSecrets.js';
 export { type IstiodView, type SecretProbe, type SyncEntry } from './probes.js';
-export { parseClusterz, imageVersion, minorSkew, parseVersion, destinationRuleFacts, type DestinationRuleFacts, type PolicyFacts } from './parse.js';
+export { minorSkew, parseVersion, destinationRuleFacts, type DestinationRuleFacts, type PolicyFacts } from './parse.js';
 export { readMeshTrustView } from './meshTrust.js';
 export type { RootRotationView, StageTrustView } from './check.js';

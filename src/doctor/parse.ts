@@ -31,16 +31,6 @@ export function containerOf(deployment: KubeObject, name?: string): ContainerVie
   return { image: str(c['image']) ?? '', env };
 }
 
-/** The version in an image reference's tag: `docker.io/istio/pilot:1.31.0-distroless` → `1.31.0`. */
-export function imageVersion(image: string): string | undefined {
-  const noDigest = image.split('@')[0] ?? '';
-  const slash = noDigest.lastIndexOf('/');
-  const colon = noDigest.lastIndexOf(':');
-  if (colon <= slash) return undefined;
-  const m = /^v?(\d+\.\d+\.\d+)/.exec(noDigest.slice(colon + 1));
-  return m?.[1];
-}
-
 export interface Semver {
   major: number;
   minor: number;
@@ -104,31 +94,6 @@ export function sliceAddresses(slices: readonly KubeObject[]): string[] {
 export function secretText(secret: KubeObject, key: string): string | undefined {
   const v = str(obj(secret['data'])[key]);
   return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
-}
-
-/** One entry of istiod's `/debug/clusterz` (pkg/cluster/debug.go, DebugInfo). */
-export interface IstiodClusterEntry {
-  id: string;
-  secretName: string;
-  syncStatus: string;
-}
-
-/** istiod's `/debug/clusterz` answer; undefined when it is not that shape. */
-export function parseClusterz(body: string): IstiodClusterEntry[] | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(body) as unknown;
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(value)) return undefined;
-  const out: IstiodClusterEntry[] = [];
-  for (const e of value.map(obj)) {
-    const id = str(e['id']);
-    if (id === undefined) return undefined;
-    out.push({ id, secretName: str(e['secretName']) ?? '', syncStatus: str(e['syncStatus']) ?? '' });
-  }
-  return out;
 }
 
 /** One traffic policy of a DestinationRule, as MF4072 judges it. */

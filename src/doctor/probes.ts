@@ -1,7 +1,6 @@
 import { Supervisor, type MemberCluster } from '../discovery/index.js';
-import { execInPod, isKubeError, kubeClientsFromInline, listObjects, selfSubjectRules, within, type KubeClients, type KubeErrorReason, type ResourceRule } from '../kube/index.js';
+import { isKubeError, istiodClusterz, kubeClientsFromInline, selfSubjectRules, within, type KubeClients, type KubeErrorReason, type ResourceRule } from '../kube/index.js';
 import { ISTIO_NAMESPACE, type ClusterPlan } from '../plan/index.js';
-import { parseClusterz } from './parse.js';
 
 /** What a remote secret's own credentials may do in the watched cluster, or why they could not ask. */
 export type SecretProbe = { ok: true; rules: ResourceRule[]; incomplete: boolean } | { ok: false; reason: KubeErrorReason; message: string };
@@ -40,38 +39,15 @@ export interface IstiodView {
   clusters: SyncEntry[];
 }
 
-/** The pilot-discovery container of istiod's pod (Istio's charts name it `discovery`). */
-const DISCOVERY_CONTAINER = 'discovery';
-
 /**
- * istiod's own `/debug/clusterz` (pkg/cluster DebugInfo: every member cluster, its secret and
- * sync status), asked inside istiod's pod: `pilot-discovery request GET /debug/clusterz` run in
- * its `discovery` container through the exec API (pods/exec), as `kubectl exec` would. That
- * subcommand (pilot/cmd/pilot-discovery/app/request.go) asks 127.0.0.1:15014, and istiod answers
- * its debug endpoints to loopback callers without authentication. istioctl's `remote-clusters`
- * reads the same endpoint through a port-forward to that port; exec reaches it on real clusters
- * and in the lab alike (the lab runs the real pilot-discovery in istiod's pod, and its kwok
- * kubelet serves exec). A pod proxy through the API server does not: istiod answers 401 to the
- * API server, which passes no caller's token on, and the lab's API servers have no route into
- * pod namespaces. Returns why when istiod could not be asked.
+ * istiod's own `/debug/clusterz`, asked inside its first running pod (src/kube/istiod.ts, as
+ * apply's check after an upgrade asks it). Returns why when istiod could not be asked.
  */
-export async function istiodClusterz(k: KubeClients, timeoutMs: number): Promise<{ clusters: SyncEntry[]; pod: string } | { why: string }> {
-  let pod: string | undefined;
-  try {
-    const pods = await listObjects(k, 'v1', 'Pod', { namespace: ISTIO_NAMESPACE, labelSelector: 'app=istiod' });
-    pod = pods.find((p) => (p['status'] as { phase?: string } | undefined)?.phase === 'Running')?.metadata.name;
-    if (!pod) return { why: 'no running istiod pod' };
-    const r = await execInPod(k, ISTIO_NAMESPACE, pod, DISCOVERY_CONTAINER, ['pilot-discovery', 'request', 'GET', '/debug/clusterz'], { timeoutMs });
-    if (r.exitCode !== 0) return { why: `pilot-discovery request GET /debug/clusterz in pod ${pod} exited ${r.exitCode}: ${lastLine(r.stderr || r.stdout)}` };
-    const entries = parseClusterz(r.stdout);
-    if (!entries) return { why: `pod ${pod}: /debug/clusterz answered something other than istiod's list of clusters` };
-    return { pod, clusters: entries.map((e) => ({ id: e.id, syncStatus: e.syncStatus, ...(e.secretName ? { secret: e.secretName } : {}) })) };
-  } catch (e) {
-    return { why: `exec into ${pod ? `pod ${pod}` : 'istiod'} (pilot-discovery request GET /debug/clusterz): ${isKubeError(e) ? e.message : String(e)}` };
-  }
+export async function istiodClusterzView(k: KubeClients, timeoutMs: number): Promise<{ clusters: SyncEntry[]; pod: string } | { why: string }> {
+  const a = await istiodClusterz(k, { namespace: ISTIO_NAMESPACE, timeoutMs });
+  if ('why' in a) return { why: a.why };
+  return { pod: a.pod, clusters: a.clusters.map((e) => ({ id: e.id, syncStatus: e.syncStatus, ...(e.secretName ? { secret: e.secretName } : {}) })) };
 }
-
-const lastLine = (text: string): string => text.trim().split('\n').pop()?.slice(0, 300) ?? '';
 
 /**
  * The same view from meshfed's discovery engine: the primary's remote secrets read as
@@ -99,13 +75,13 @@ export async function discoveryView(c: ClusterPlan, k: KubeClients, timeoutMs: n
 /** istiod's view where it can be asked, else meshfed's discovery engine's, with the reason. */
 export async function istiodView(c: ClusterPlan, k: KubeClients, opts: { timeoutMs: number }): Promise<IstiodView> {
   const deadline = Date.now() + opts.timeoutMs;
-  let asked = await istiodClusterz(k, opts.timeoutMs);
+  let asked = await istiodClusterzView(k, opts.timeoutMs);
   // "syncing" is istiod's state between a member's arrival and its sync or timeout
   // (pkg/kube/multicluster): asked again until it settles, as the engine's view is watched
   // until settled, so a member that has just come is not reported as broken.
   while ('clusters' in asked && asked.clusters.some((e) => e.syncStatus === 'syncing') && Date.now() + SYNCING_RETRY_MS < deadline) {
     await new Promise((r) => setTimeout(r, SYNCING_RETRY_MS));
-    asked = await istiodClusterz(k, Math.max(1_000, deadline - Date.now()));
+    asked = await istiodClusterzView(k, Math.max(1_000, deadline - Date.now()));
   }
   if ('clusters' in asked) return { source: 'istiod', pod: asked.pod, clusters: asked.clusters };
   return { source: 'discovery', why: asked.why, clusters: await discoveryView(c, k, opts.timeoutMs) };

@@ -1,6 +1,6 @@
 import { NETWORK_LABEL, objectKey, type Plan } from '../plan/index.js';
 import type { LiveCluster } from './live.js';
-import { imageVersion } from './parse.js';
+import { imageVersion } from '../kube/index.js';
 
 /** One plan step as the cluster shows it: applied (every object it owns is there) or not. */
 export interface StepStatus {

@@ -8,3 +8,4 @@ export { reflect, listWatchSource, untilAborted, isGone, Heartbeat, type ListWat
 export { sleep, pollUntil, within, type PollOptions } from './timing.js';
 export { selfSubjectRules, type ResourceRule, type SelfRules } from './access.js';
 export { execInPod, readPodLog, exitCodeOf, type ExecResult, type ExecOptions } from './exec.js';
+export { istiodPods, istiodPodOf, istiodClusterz, parseClusterz, imageVersion, DISCOVERY_CONTAINER, type IstiodPod, type ClusterzEntry, type ClusterzAnswer } from './istiod.js';

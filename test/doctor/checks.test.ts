@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteKubeconfig } from '../../src/apply/steps.js';
 import { readRemoteSecrets } from '../../src/discovery/index.js';
-import { CHECKS, destinationRuleFacts, judgeMesh, parseAnalyze, meshStatus, missingPermissions, parseClusterz, imageVersion, type DoctorInput, type LiveCluster, type Finding } from '../../src/doctor/index.js';
+import { CHECKS, destinationRuleFacts, judgeMesh, parseAnalyze, meshStatus, missingPermissions, type DoctorInput, type LiveCluster, type Finding } from '../../src/doctor/index.js';
+import { imageVersion, parseClusterz } from '../../src/kube/index.js';
 import type { KubeObject, ResourceRule } from '../../src/kube/index.js';
 import { advanceRootRotation, createIntermediateCA, createRootCA, ensureTrust, readIntermediate } from '../../src/pki/index.js';
 import { readMeshTrustView } from '../../src/doctor/index.js';

@@ -1,6 +1,7 @@
 import { istiodName, type ClusterPlan } from '../../plan/index.js';
 import { defineCheck, finding, reinstallFix, type DoctorInput } from '../check.js';
-import { imageVersion, minorSkew, parseVersion } from '../parse.js';
+import { imageVersion } from '../../kube/index.js';
+import { minorSkew, parseVersion } from '../parse.js';
 
 const istiodRef = (input: DoctorInput) => `Deployment/istio-system/${istiodName(input.plan.mesh.istio.revision)}`;
 const meshConfigRef = (input: DoctorInput) => `ConfigMap/istio-system/${input.plan.mesh.istio.revision ? `istio-${input.plan.mesh.istio.revision}` : 'istio'}`;
