@@ -12,6 +12,7 @@ import { waitFor } from './wait.js';
 import { istiodReloads, ISTIOD_RELOADED, lastChangedAt, settledWithoutEvent, volumeSyncMs } from './istiodReload.js';
 import { workloadCerts } from './workloadCerts.js';
 import { checkRootStage } from './rootStageGate.js';
+import { installVerifyRecord, verifyUpgrade } from './upgradeCheck.js';
 
 /** What a step did: whether it changed anything, and what, for people. */
 export interface StepRun {
@@ -107,42 +108,12 @@ export function installHash(plan: Plan, installer: MeshInstaller, c: ClusterPlan
   return hashOf(installer.tool, plan.mesh.istio.version, installer.files(c, component, { gatewayAddresses }));
 }
 
-/** The version an istiod Deployment's discovery container runs, from its image tag (`…/pilot:1.31.0`). */
-export function imageTagVersion(image: string | undefined): string | undefined {
-  const tag = /:([^:/@]+)(@.*)?$/.exec(image ?? '')?.[1];
-  return /^\d+\.\d+\.\d+/.exec(tag ?? '')?.[0];
-}
-
-/**
- * After an upgrade, the check before the next cluster: the revision's istiod rolled out
- * (every replica updated and ready) with the new version's image.
- */
-async function waitIstiodRolledOut(ctx: ApplyContext, c: ClusterPlan, version: string): Promise<void> {
-  const k = clientOf(ctx, c.name);
-  const ref = OBJECTS.istiod(ctx.plan.mesh.istio.revision);
-  let seen = 'no Deployment';
-  await waitFor(
-    ctx.clock,
-    async () => {
-      const d = await getObject(k, ref);
-      if (!d) return undefined;
-      const spec = d['spec'] as { replicas?: number; template?: { spec?: { containers?: { name?: string; image?: string }[] } } } | undefined;
-      const st = (d['status'] ?? {}) as { observedGeneration?: number; updatedReplicas?: number; readyReplicas?: number; replicas?: number };
-      const image = spec?.template?.spec?.containers?.find((x) => x.name === 'discovery')?.image;
-      const want = spec?.replicas ?? 1;
-      seen = `image ${image ?? '?'}, ${st.updatedReplicas ?? 0} updated and ${st.readyReplicas ?? 0} ready of ${want}`;
-      const rolled = (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && (st.updatedReplicas ?? 0) >= want && (st.readyReplicas ?? 0) >= want && (st.replicas ?? 0) === (st.updatedReplicas ?? 0);
-      return rolled && imageTagVersion(image) === version ? true : undefined;
-    },
-    { timeoutMs: ctx.waitTimeoutMs, what: () => `${ref.name} of Istio ${version} to be rolled out and ready (${seen})`, cluster: c.name, hint: `check \`kubectl -n istio-system rollout status deployment/${ref.name}\` and the new pods' events` },
-  );
-}
-
 /**
  * Runs the installer (istioctl or helm) on its rendered files, skipped when exactly those files
  * were installed before, with the same Istio version and installer, and what they make (the
  * step's first object) is still there. A cluster that runs an older version of the same
- * revision is upgraded in place (`istioctl upgrade`), and its istiod checked before the step ends.
+ * revision is upgraded in place (`istioctl upgrade`), and checked before the step ends
+ * (upgradeCheck.ts): the next cluster starts only after this one verified.
  */
 async function install(ctx: ApplyContext, step: Step, c: ClusterPlan, component: InstallComponent): Promise<StepRun> {
   const k = clientOf(ctx, c.name);
@@ -159,14 +130,18 @@ async function install(ctx: ApplyContext, step: Step, c: ClusterPlan, component:
   const upgrade = component === 'istio' && !!state?.version && state.version !== version && (state.revision ?? DEFAULT_REVISION) === revisionOf(revision);
   const what = upgrade ? `upgrade ${state?.version} → ${version}` : state?.hashes[component] ? 'files changed' : 'not installed';
   if (ctx.dryRun) return { changed: true, detail: `would run ${tool} for ${component} (${what})` };
-  const detail = await ctx.installer.install(c, component, files, { timeoutMs: ctx.waitTimeoutMs, upgrade });
-  if (upgrade && c.role === 'primary') await waitIstiodRolledOut(ctx, c, version);
-  await ctx.stateLock.run(c.name, async () => {
-    const s = (await readState(k)) ?? { hashes: {} };
-    const control = component === 'istio' ? { version, revision: revisionOf(revision), installer: tool, revisions: [...(s.revisions ?? (s.revision ? [s.revision] : [])), revisionOf(revision)] } : {};
-    await writeState(k, { ...s, hashes: { ...s.hashes, [component]: hash }, ...control });
+  const done = await installVerifyRecord({
+    install: () => ctx.installer.install(c, component, files, { timeoutMs: ctx.waitTimeoutMs, upgrade }),
+    ...(upgrade ? { verify: () => verifyUpgrade(ctx, c, state?.version ?? '?', version) } : {}),
+    record: () =>
+      ctx.stateLock.run(c.name, async () => {
+        const s = (await readState(k)) ?? { hashes: {} };
+        const control = component === 'istio' ? { version, revision: revisionOf(revision), installer: tool, revisions: [...(s.revisions ?? (s.revision ? [s.revision] : [])), revisionOf(revision)] } : {};
+        await writeState(k, { ...s, hashes: { ...s.hashes, [component]: hash }, ...control });
+      }),
   });
-  return { changed: true, detail: `${detail}${upgrade ? ` (${state?.version} → ${version})` : ''} (${hash})` };
+  const verified = done.verified ? `; verified: ${done.verified}` : '';
+  return { changed: true, detail: `${done.installed}${upgrade ? ` (${state?.version} → ${version})` : ''} (${hash})${verified}` };
 }
 
 export const runIstio = (ctx: ApplyContext, step: Step, c: ClusterPlan): Promise<StepRun> => install(ctx, step, c, 'istio');

@@ -170,6 +170,7 @@ export const ERROR_CATALOGUE = {
   MF8021: { meaning: 'a root rotation stage cannot be shipped yet: workloads named in the message first need a restart or renewal', layer: 'apply', category: 'failed' },
   MF8022: { meaning: "the root rotation cannot end (the old root's key is kept): a cluster has not taken stage drop-old, or a workload still chains to the old root", layer: 'apply', category: 'failed' },
   MF8030: { meaning: 'an old Istio revision is still used by pods, so it is not removed (canary)', layer: 'apply', category: 'failed' },
+  MF8031: { meaning: "an in-place upgrade did not verify in time (istiod not Ready on the new image, or a cluster it watches not synced in its /debug/clusterz): the cluster's record keeps the old version and the clusters after it wait", layer: 'apply', category: 'failed' },
 
   MF9001: { meaning: "a remote secret's kubeconfig is empty", layer: 'discovery', category: 'failed', name: 'emptyKubeconfig' },
   MF9002: { meaning: "a remote secret's kubeconfig is not base64", layer: 'discovery', category: 'failed', name: 'notBase64' },

@@ -5,7 +5,9 @@
  * the phases and after; each phase (install, move, remove-old) is killed half-way once and
  * completed by the next run, and the remove-old phase, refused in one cluster while a pod uses
  * the old revision, completes once it is gone;
- * an in-place upgrade runs the real `istioctl upgrade` (see the last test for what it changes).
+ * an in-place upgrade runs the real `istioctl upgrade`, one cluster at a time, each checked
+ * (istiod Ready on the new image, its own /debug/clusterz all synced) before the next, and a
+ * cluster whose istiod cannot sync stops the upgrade there with MF8031 (see the last test).
  * The lab builds one Istio version (README, "Upgrades"): the canary is two revisions of it.
  * Loopback addresses 127.0.51.x belong to this file only.
  */
@@ -53,6 +55,19 @@ async function apply(...args: string[]): Promise<string> {
   const r = await runCli('apply', '-f', l.meshPath, ...args);
   expect(r.code, r.stderr).toBe(0);
   return r.stderr;
+}
+
+/** `meshfed apply -o json` in-process: the progress events in order, and each step's outcome. */
+async function applyJson(...args: string[]): Promise<{ code: number; stderr: string; order: string[]; started: string[]; finished: Map<string, { status: string; detail: string; code?: string }> }> {
+  const r = await runCli('apply', '-f', l.meshPath, '-o', 'json', ...args);
+  const events = r.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; step: string; status: string; detail: string; code?: string });
+  return {
+    code: r.code,
+    stderr: r.stderr,
+    order: events.map((e) => `${e.type} ${e.step}`),
+    started: events.filter((e) => e.type === 'start').map((e) => e.step),
+    finished: new Map(events.filter((e) => e.type === 'finish').map((e) => [e.step, e])),
+  };
 }
 
 async function planChanges(): Promise<ClusterChange[]> {
@@ -173,21 +188,59 @@ describe('upgrades in the lab', () => {
     expect((await planChanges()).map((x) => x.action)).toEqual(['unchanged', 'unchanged']);
   }, 600_000);
 
-  it('in place: a cluster recorded at an older version is planned as an upgrade and upgraded with the real `istioctl upgrade`; the record and status then say 1.31.0', async () => {
+  it('in place: clusters recorded at an older version are upgraded with the real `istioctl upgrade`, one at a time, each verified before the next; a cluster whose istiod cannot sync fails with MF8031, blocks the next and keeps the old version; the next apply completes; status then says 1.31.0', async () => {
     // The lab builds one Istio version (README): the older version is only what meshfed-state
     // records, so this proves the planning, the command, the check and the record, not a
     // change of binaries.
-    const k = l.clients.get('cluster02')!;
-    const data = await state('cluster02');
-    await applyObject(k, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'meshfed-state', namespace: 'istio-system', labels: { 'app.kubernetes.io/managed-by': 'meshfed' } }, data: { ...data, 'istio.version': '1.30.0' } } as KubeObject);
+    const k1 = l.clients.get('cluster01')!;
+    for (const c of CLUSTERS) {
+      const data = await state(c);
+      await applyObject(l.clients.get(c)!, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'meshfed-state', namespace: 'istio-system', labels: { 'app.kubernetes.io/managed-by': 'meshfed' } }, data: { ...data, 'istio.version': '1.30.0' } } as KubeObject);
+    }
     const planned = await planChanges();
     expect(planned.map((x) => [x.cluster, x.action, x.from?.version, x.to.version])).toEqual([
-      ['cluster01', 'unchanged', undefined, '1.31.0'],
+      ['cluster01', 'upgrade', '1.30.0', '1.31.0'],
       ['cluster02', 'upgrade', '1.30.0', '1.31.0'],
     ]);
-    const out = await apply();
-    expect(out).toMatch(/istio:cluster02.*istioctl upgrade -f istio \(1\.30\.0 → 1\.31\.0\)/);
-    expect((await state('cluster02'))['istio.version']).toBe('1.31.0');
+
+    // A cluster cluster01's istiod watches and cannot sync: a remote secret (not meshfed's, so
+    // no prune touches it) for an API server nobody serves. The check after cluster01's upgrade
+    // asks its istiod (/debug/clusterz, in its pod) and never sees every cluster synced.
+    const ghost = { apiVersion: 'v1', kind: 'Secret', name: 'istio-remote-secret-ghost', namespace: 'istio-system' };
+    const ghostKubeconfig = [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: ghost, cluster: {server: "https://127.0.51.250:6443", insecure-skip-tls-verify: true}}]',
+      'users: [{name: ghost, user: {token: not-a-token}}]',
+      'contexts: [{name: ghost, context: {cluster: ghost, user: ghost}}]',
+      'current-context: ghost',
+      '',
+    ].join('\n');
+    await applyObject(k1, { apiVersion: 'v1', kind: 'Secret', metadata: { name: ghost.name, namespace: ghost.namespace, labels: { 'istio/multiCluster': 'true' } }, type: 'Opaque', data: { ghost: Buffer.from(ghostKubeconfig).toString('base64') } } as KubeObject);
+    const failed = await applyJson('--timeout', '45');
+    expect(failed.code, failed.stderr).toBe(2);
+    const f1 = failed.finished.get('istio:cluster01')!;
+    expect(f1, failed.stderr).toMatchObject({ status: 'failed', code: 'MF8031' });
+    expect(f1.detail).toMatch(/^cluster01: the upgrade to Istio 1\.31\.0 is not verified after 45 s: istiod istiod-canary-\S+: cluster ghost (syncing|timeout) \(seen: /);
+    expect(f1.detail).toMatch(/pods istiod-canary-\S+ Ready on 1\.31\.0; \/debug\/clusterz \(pod istiod-canary-\S+\): cluster01 synced, cluster02 synced, ghost (syncing|timeout)\)$/);
+    expect(failed.stderr).toMatch(/FAILED istio:cluster01 in cluster cluster01 \[MF8031, unverified\]/);
+    expect(failed.stderr).toContain("cluster01's meshfed-state still records Istio 1.30.0");
+    // The next cluster never started; the record keeps the old version in both, so the next apply upgrades again.
+    expect(failed.finished.get('istio:cluster02')?.status).toBe('blocked');
+    expect(failed.started).not.toContain('istio:cluster02');
+    for (const c of CLUSTERS) expect((await state(c))['istio.version'], c).toBe('1.30.0');
+    expect((await planChanges()).map((x) => x.action)).toEqual(['upgrade', 'upgrade']);
+
+    await deleteObject(k1, ghost);
+    const out = await applyJson();
+    expect(out.code, out.stderr).toBe(0);
+    for (const c of CLUSTERS)
+      expect(out.finished.get(`istio:${c}`)?.detail, c).toMatch(
+        /^istioctl upgrade -f istio \(1\.30\.0 → 1\.31\.0\) \([0-9a-f]{16}\); verified: istiod-canary 1 updated and 1 ready of 1; pods istiod-canary-\S+ Ready on 1\.31\.0; \/debug\/clusterz \(pod istiod-canary-\S+\): cluster01 synced, cluster02 synced$/,
+      );
+    // One primary at a time: cluster02's upgrade started after cluster01's had verified.
+    expect(out.order.indexOf('start istio:cluster02')).toBeGreaterThan(out.order.indexOf('finish istio:cluster01'));
+    for (const c of CLUSTERS) expect((await state(c))['istio.version'], c).toBe('1.31.0');
     const status = await runCli('status', '-f', l.meshPath, '-o', 'json');
     const report = JSON.parse(status.stdout) as { clusters: { cluster: string; istio?: { version?: string; revision: string } }[] };
     expect(report.clusters.map((c) => [c.cluster, c.istio?.version, c.istio?.revision])).toEqual([
@@ -195,5 +248,5 @@ describe('upgrades in the lab', () => {
       ['cluster02', '1.31.0', 'canary'],
     ]);
     await verify('after the in-place upgrade');
-  }, 300_000);
+  }, 400_000);
 });
