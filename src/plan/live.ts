@@ -129,7 +129,7 @@ function changeOf(plan: Plan, c: ClusterPlan, o: ObservedCluster | undefined): C
 
 /**
  * The plan's steps for what is live: an in-place upgrade runs the primaries' installs one at a
- * time, each after the one before it is done (its istiod of the new version ready), and each
+ * time, each after the one before it is done (verified: src/apply/upgradeCheck.ts), and each
  * remote after its primary (Istio's documented order); a canary adds, per cluster with an old
  * revision, `revision-tags` (phase move) and `revision-remove` (phase remove-old), a primary's
  * old revision removed only after its remotes' (their webhooks call it until then).
@@ -152,7 +152,7 @@ export function planAgainst(plan: Plan, observed: ObservedState): LivePlan {
       const before = stepId('istio', c.primary);
       if (s && !s.needs.includes(before)) s.needs.push(before);
     }
-    for (const x of changes) if (x.action === 'upgrade') find(stepId('istio', x.cluster))!.description += ` (upgrade in place ${x.from?.version ?? '?'} → ${x.to.version})`;
+    for (const x of changes) if (x.action === 'upgrade') find(stepId('istio', x.cluster))!.description += ` (upgrade in place ${x.from?.version ?? '?'} → ${x.to.version}, verified before the clusters after it)`;
   }
 
   const add = (s: Step) => steps.push(s);

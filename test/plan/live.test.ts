@@ -76,7 +76,7 @@ describe('planning against the live clusters', () => {
       expect(at.get(`istio:${primaries[i - 1]}`)!).toBeLessThan(at.get(s.id)!);
     }
     for (const r of plan.clusters.filter((c) => c.role === 'remote')) expect(live.plan.steps.find((x) => x.id === `istio:${r.name}`)!.needs).toContain(`istio:${r.primary}`);
-    expect(live.plan.steps.find((s) => s.id === `istio:${primaries[0]}`)!.description).toContain('upgrade in place 1.30.2 → 1.31.0');
+    expect(live.plan.steps.find((s) => s.id === `istio:${primaries[0]}`)!.description).toContain('upgrade in place 1.30.2 → 1.31.0, verified before the clusters after it');
     expect(summarizeChanges(live.changes)).toContain(`~ ${primaries[0]} (primary): upgrade in place 1.30.2 → 1.31.0`);
   });
 
