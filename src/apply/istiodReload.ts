@@ -25,25 +25,49 @@ export const ISTIOD_REFUSALS = [
 
 export type ReloadState =
   | { kind: 'loaded'; how: 'started after the change' | 'reloaded' | 'files unchanged' }
-  | { kind: 'refused'; line: string }
+  /**
+   * `early`: the line is from the second the Secret changed in (managedFields has whole
+   * seconds), so it may be istiod's verdict on the content before the change; a later verdict
+   * may still come.
+   */
+  | { kind: 'refused'; line: string; early?: true }
   /** `sawEvent`: istiod logged that its files changed, and has not yet said what it made of it. */
   | { kind: 'pending'; sawEvent: boolean };
 
 /**
+ * When an istiod log line was written: its leading RFC 3339 time, or, with
+ * `global.logAsJson`, its JSON object's `time` (`{"level":"warn","time":"…Z","msg":"…"}`);
+ * NaN for neither. Pure.
+ */
+function lineTime(line: string): number {
+  const text = line.trim();
+  if (text.startsWith('{')) {
+    try {
+      const time = (JSON.parse(text) as { time?: unknown }).time;
+      return typeof time === 'string' ? Date.parse(time) : NaN;
+    } catch {
+      return NaN;
+    }
+  }
+  return Date.parse(text.split(/\s/, 1)[0] ?? '');
+}
+
+/**
  * What an istiod's log says since `changedAt` (whole seconds, as managedFields stamps it):
- * the last of "reloaded" or a refusal wins. istiod's lines start with an RFC 3339 time.
+ * the last of "reloaded" or a refusal wins. istiod's lines start with an RFC 3339 time, or are
+ * JSON objects holding it (`lineTime`).
  */
 export function reloadStateFromLog(log: string, changedAt: Date, startedAt: Date | undefined): ReloadState {
   if (startedAt && startedAt.getTime() >= changedAt.getTime()) return { kind: 'loaded', how: 'started after the change' };
   let state: ReloadState = { kind: 'pending', sawEvent: false };
   for (const line of log.split('\n')) {
-    const at = Date.parse(line.split(/\s/, 1)[0] ?? '');
+    const at = lineTime(line);
     if (Number.isNaN(at) || at < changedAt.getTime()) continue;
     if (line.includes(ISTIOD_RELOADED)) state = { kind: 'loaded', how: 'reloaded' };
     else if (line.includes(ISTIOD_CACERTS_EVENT)) state = { kind: 'pending', sawEvent: true };
     else {
       const refusal = ISTIOD_REFUSALS.find((r) => line.includes(r));
-      if (refusal) state = { kind: 'refused', line: line.trim() };
+      if (refusal) state = { kind: 'refused', line: line.trim(), ...(at < changedAt.getTime() + 1000 ? { early: true as const } : {}) };
     }
   }
   return state;

@@ -74,7 +74,8 @@ async function awaitCacertsLoaded(ctx: ApplyContext, c: ClusterPlan, live: KubeO
     async () => {
       const at = new Date(ctx.clock.now());
       const now = (await istiodReloads(k, changedAt)).map((r) => ({ ...r, state: settledWithoutEvent(r.state, changedAt, at, volumeSyncMs(ctx.plan.mesh.lab)) }));
-      const refused = now.find((r) => r.state.kind === 'refused');
+      // A refusal from the second of the change may be about what was there before: it stands once no later verdict came for the volume sync time.
+      const refused = now.find((r) => r.state.kind === 'refused' && (!r.state.early || at.getTime() - changedAt.getTime() >= volumeSyncMs(ctx.plan.mesh.lab)));
       if (refused && refused.state.kind === 'refused')
         throw new ApplyError({ code: 'MF8020', message: `${c.name}: istiod ${refused.pod} did not load the new cacerts: ${refused.state.line}`, hint: refusalHint(refused.state.line, c), cluster: c.name });
       return now.every((r) => r.state.kind === 'loaded') ? now : undefined;

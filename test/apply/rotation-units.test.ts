@@ -31,6 +31,19 @@ describe('reloadStateFromLog', () => {
     expect(reloadStateFromLog(refused, CHANGED, started)).toEqual({ kind: 'refused', line: refused });
     expect(reloadStateFromLog(`${refused}\n${line('2026-12-02T04:01:00Z', ISTIOD_RELOADED)}`, CHANGED, started).kind).toBe('loaded');
   });
+  it('reads the time of JSON lines (global.logAsJson), so a refusal there is seen too', () => {
+    const started = new Date('2026-12-02T03:00:00Z');
+    const json = (at: string, level: string, msg: string) => JSON.stringify({ level, time: at, msg });
+    const refused = json('2026-12-02T04:00:20.104239Z', 'warn', 'Updating new ROOT-CA not supported');
+    expect(reloadStateFromLog(`${json('2026-12-02T04:00:20.103889Z', 'info', ISTIOD_CACERTS_EVENT)}\n${refused}`, CHANGED, started)).toEqual({ kind: 'refused', line: refused });
+    expect(reloadStateFromLog(json('2026-12-02T04:00:21Z', 'info', ISTIOD_RELOADED), CHANGED, started)).toEqual({ kind: 'loaded', how: 'reloaded' });
+    expect(reloadStateFromLog(json('2026-12-02T04:00:09Z', 'info', ISTIOD_RELOADED), CHANGED, started)).toEqual({ kind: 'pending', sawEvent: false });
+    // A refusal in the second of the change (managedFields has whole seconds) may be about the content before it: marked early; a later reload still wins.
+    const early = json('2026-12-02T04:00:10.2Z', 'warn', 'Updating new ROOT-CA not supported');
+    expect(reloadStateFromLog(early, CHANGED, started)).toEqual({ kind: 'refused', line: early, early: true });
+    expect(reloadStateFromLog(`${early}\n${json('2026-12-02T04:00:12Z', 'info', ISTIOD_RELOADED)}`, CHANGED, started).kind).toBe('loaded');
+    expect(reloadStateFromLog(`{"msg":"${ISTIOD_RELOADED}"}\n{not json ${ISTIOD_RELOADED}`, CHANGED, started)).toEqual({ kind: 'pending', sawEvent: false });
+  });
   it('ignores lines without a time', () => {
     expect(reloadStateFromLog(`garbage ${ISTIOD_RELOADED}`, CHANGED, undefined)).toEqual({ kind: 'pending', sawEvent: false });
   });
