@@ -30,6 +30,8 @@ export interface DoctorInput {
   meshFile: string;
   /** The command that brings the clusters to the plan, e.g. `meshfed apply -f mesh.yaml`. */
   applyCommand: string;
+  /** The kubeconfig file doctor read, for a fix that edits it. */
+  kubeconfig?: string;
 }
 
 /** What a cluster holds in one stage of a root rotation: the roots of its root-cert.pem and the root signing its intermediate. */

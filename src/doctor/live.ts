@@ -1,5 +1,5 @@
 import { readRemoteSecrets, type RemoteSecretsResult } from '../discovery/index.js';
-import { getObject, isKubeError, listObjects, type KubeClients, type KubeErrorReason, type KubeObject, type ObjectRef } from '../kube/index.js';
+import { getObject, isKubeError, listObjects, selfSubjectName, type KubeClients, type KubeErrorReason, type KubeObject, type ObjectRef } from '../kube/index.js';
 import { ISTIO_NAMESPACE, OBJECTS, objectKey, type ClusterPlan, type Plan } from '../plan/index.js';
 import { annotationsOf, containerOf, destinationRuleFacts, labelsOf, type DestinationRuleFacts, loadBalancerAddress, meshIdentity, secretText, sliceAddresses, webhookPaths, type ContainerView, type MeshIdentity } from './parse.js';
 
@@ -10,10 +10,16 @@ import { annotationsOf, containerOf, destinationRuleFacts, labelsOf, type Destin
  */
 export interface LiveCluster {
   name: string;
-  /** Why the cluster could not be read at all; the rest is then empty. */
-  unreachable?: { reason: KubeErrorReason; message: string };
+  /**
+   * Why the cluster could not be read at all; the rest is then empty. `server` is the address
+   * the kubeconfig context points at, and `kubeconfigCluster` the kubeconfig's cluster entry
+   * holding it, when a client was made.
+   */
+  unreachable?: { reason: KubeErrorReason; message: string; server?: string; kubeconfigCluster?: string };
   /** Objects whose read was refused (RBAC): `Kind/namespace/name`. */
   forbidden: string[];
+  /** The user the API server took meshfed's credentials for, asked only when a read was refused (the subject a fix grants read to). */
+  user?: string;
   namespace?: { labels: Record<string, string>; annotations: Record<string, string> };
   istiod?: { name: string; revision: string; container: ContainerView; readyReplicas: number };
   meshIdentity?: MeshIdentity;
@@ -187,9 +193,14 @@ export async function readCluster(plan: Plan, c: ClusterPlan, k: KubeClients, re
     ]);
   } catch (e) {
     if (!isKubeError(e)) throw e;
-    return { name: c.name, forbidden, present: {}, unreachable: { reason: e.reason, message: e.message } };
+    const entry = k.config.getCurrentCluster()?.name;
+    return { name: c.name, forbidden, present: {}, unreachable: { reason: e.reason, message: e.message, ...(k.server ? { server: k.server } : {}), ...(entry ? { kubeconfigCluster: entry } : {}) } };
   }
   // The sections ran at once: the refused reads in a stable order.
   forbidden.sort();
+  if (forbidden.length > 0) {
+    const user = await selfSubjectName(k).catch(() => undefined);
+    if (user) live.user = user;
+  }
   return live;
 }

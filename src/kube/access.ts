@@ -1,4 +1,4 @@
-import { AuthorizationV1Api } from '@kubernetes/client-node';
+import { AuthenticationV1Api, AuthorizationV1Api } from '@kubernetes/client-node';
 import type { KubeClients } from './client.js';
 import { toKubeError } from './errors.js';
 
@@ -31,5 +31,20 @@ export async function selfSubjectRules(clients: KubeClients, namespace: string):
     };
   } catch (e) {
     throw toKubeError(e, { cluster: clients.context, resource: 'selfsubjectrulesreviews' });
+  }
+}
+
+/**
+ * The user name the API server gives the clients' own credentials (a SelfSubjectReview, which
+ * every authenticated user may create), e.g. `system:serviceaccount:ns:name`: the subject a
+ * role binding names to grant them something.
+ */
+export async function selfSubjectName(clients: KubeClients): Promise<string | undefined> {
+  try {
+    const api = clients.config.makeApiClient(AuthenticationV1Api);
+    const review = await api.createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    return review.status?.userInfo?.username || undefined;
+  } catch (e) {
+    throw toKubeError(e, { cluster: clients.context, resource: 'selfsubjectreviews' });
   }
 }

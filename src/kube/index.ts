@@ -6,6 +6,6 @@ export { rawGet, rawRequest, type RawResponse } from './request.js';
 export { listPath, watchPath, type WatchEvent, type WatchEventType, type ListResult } from './watch.js';
 export { reflect, listWatchSource, untilAborted, isGone, Heartbeat, type ListWatchSource, type ReflectorOptions, type ReflectorHandlers, type HeartbeatOptions, type Sleep } from './reflector.js';
 export { sleep, pollUntil, within, type PollOptions } from './timing.js';
-export { selfSubjectRules, type ResourceRule, type SelfRules } from './access.js';
+export { selfSubjectName, selfSubjectRules, type ResourceRule, type SelfRules } from './access.js';
 export { execInPod, readPodLog, exitCodeOf, type ExecResult, type ExecOptions } from './exec.js';
 export { istiodPods, istiodPodOf, istiodClusterz, parseClusterz, imageVersion, DISCOVERY_CONTAINER, type IstiodPod, type ClusterzEntry, type ClusterzAnswer } from './istiod.js';

@@ -81,7 +81,7 @@ export async function runDoctor(loaded: LoadedMesh, opts: { file: string; timeou
     ...(opts.analyze && checks.some((c) => c.code === 'MF4080') ? { analyze: istioctlAnalyzer(resolveIstioctl(opts.istioctl, loaded), kubeconfig) } : {}),
   });
   return judgeMesh(
-    { plan, ...reading, ...(await readMeshTrustView(loaded.rootDir)), now: new Date(), meshFile: opts.file, applyCommand: `meshfed apply -f ${opts.file}` },
+    { plan, ...reading, ...(await readMeshTrustView(loaded.rootDir)), now: new Date(), meshFile: opts.file, applyCommand: `meshfed apply -f ${opts.file}`, kubeconfig },
     // An unreachable cluster is always reported, whichever check was asked for.
     asked.length ? CHECKS.filter((c) => c.code === 'MF4001' || checks.includes(c)) : CHECKS,
   );
