@@ -93,6 +93,15 @@ export const workloadRoot = defineCheck({
     if (sameRoots(live.caRootCert, input.meshRoot)) return [finding(this, c.name, 'ok', rot ? `workloads receive the roots of root rotation stage ${rot.stage}` : "workloads receive the mesh's root", { resource: ROOT_CM })];
     if (rot && sameRoots(live.caRootCert, rot.previous.trustedPem))
       return [finding(this, c.name, 'warning', `workloads still receive the roots of ${stageName(rot.previous.stage)}, not of root rotation stage ${rot.stage} yet`, { resource: ROOT_CM, cause: "istiod publishes its cacerts' roots: apply has not shipped the stage here yet, or istiod has not loaded it", fix: input.applyCommand })];
-    return [finding(this, c.name, 'error', `istio-ca-root-cert's root-cert.pem is not the mesh's root${rot ? ` (root rotation ${rot.description})` : ''}`, { resource: ROOT_CM, cause: 'istiod signs with a CA other than cacerts (it started before cacerts existed, or cacerts changed since): restart istiod to load cacerts', fix: `kubectl --context ${c.context} -n istio-system rollout restart deployment ${OBJECTS.istiod(input.plan.mesh.istio.revision).name}` })];
+    // A remote runs no istiod: its primary's istiod writes the remote's ConfigMaps.
+    const primary = input.plan.clusters.find((x) => x.name === c.primary) ?? c;
+    const istiod = `${primary === c ? '' : `${primary.name}'s `}istiod`;
+    return [
+      finding(this, c.name, 'error', `istio-ca-root-cert's root-cert.pem is not the mesh's root${rot ? ` (root rotation ${rot.description})` : ''}`, {
+        resource: ROOT_CM,
+        cause: `${istiod} signs with a CA other than cacerts (it started before cacerts existed, or on another cacerts, and takes no new root that neither holds nor is held by its own): restart ${istiod} to load cacerts; it writes the ConfigMap once it leads again (its predecessor's lease lapses in 30 s)`,
+        fix: `kubectl --context ${primary.context} -n istio-system rollout restart deployment ${OBJECTS.istiod(input.plan.mesh.istio.revision).name}`,
+      }),
+    ];
   },
 });
