@@ -120,11 +120,26 @@ describe('each judgement', () => {
     const r = judgeMesh(input(live));
     expect(r.summary.unreachable).toEqual(['cluster02']);
     expect(r.clusters[1]!.findings.map((f) => `${f.code} ${f.severity}`)).toEqual(['MF4001 error']);
+    // The context at the mesh file's apiServer: the cluster itself did not answer.
+    const apiServer = plan.clusters[1]!.apiServer!;
+    live.set('cluster02', { name: 'cluster02', forbidden: [], present: {}, unreachable: { reason: 'unreachable', message: 'ECONNREFUSED', server: apiServer, kubeconfigCluster: 'c2' } });
+    expect(problems(input(live))[0]!.fix).toBe('check that the cluster runs and that kubeconfig context kind-cluster02 points at it (kubectl --context kind-cluster02 get --raw /readyz)');
+    // The context elsewhere: the fix points the kubeconfig's entry at the mesh file's apiServer, in the kubeconfig doctor read.
+    live.set('cluster02', { name: 'cluster02', forbidden: [], present: {}, unreachable: { reason: 'unreachable', message: 'ECONNREFUSED', server: 'https://10.0.0.9:6443', kubeconfigCluster: 'c2' } });
+    const moved = problems(input(live, { kubeconfig: '/k/config' }))[0]!;
+    expect(moved.fix).toBe(`kubectl config set-cluster c2 --server=${apiServer} --kubeconfig /k/config`);
+    expect(moved.cause).toContain(`at https://10.0.0.9:6443, which context kind-cluster02 points at; the mesh file says it is at ${apiServer}`);
     live.set('cluster02', { name: 'cluster02', forbidden: [], present: {}, unreachable: { reason: 'unauthorized', message: '401' } });
     expect(found(input(live))).toEqual(['MF4002 error cluster02']);
     const forbidden = healthy();
     l(forbidden, 'cluster01').forbidden.push('Secret/istio-system/cacerts');
     expect(found(input(forbidden))).toEqual(['MF4002 error cluster01']);
+    expect(problems(input(forbidden))[0]!.fix).toContain('(e.g. cluster-admin)');
+    // The user known (a SelfSubjectReview): the fix grants it read, as kubectl commands.
+    l(forbidden, 'cluster01').user = 'system:serviceaccount:default:reader';
+    expect(problems(input(forbidden))[0]!.fix).toBe(
+      "kubectl --context kind-cluster01 create clusterrole meshfed-doctor-read --verb=get,list,watch --resource='*.*' && kubectl --context kind-cluster01 create clusterrolebinding meshfed-doctor-read --clusterrole=meshfed-doctor-read --user=system:serviceaccount:default:reader",
+    );
   });
 
   it('MF4013 / MF4010 / MF4011: istiod missing, another meshID, another trust domain', () => {
@@ -237,6 +252,11 @@ describe('each judgement', () => {
     const c = healthy();
     l(c, 'cluster02').caRootCert = foreign.rootCert;
     expect(found(input(c))).toEqual(['MF4043 error cluster02']);
+    // cluster02 is a remote: its primary's istiod writes its ConfigMap, so the fix restarts that one.
+    expect(problems(input(c))[0]!.fix).toBe('kubectl --context kind-cluster01 -n istio-system rollout restart deployment istiod');
+    const d = healthy();
+    l(d, 'cluster01').caRootCert = foreign.rootCert;
+    expect(problems(input(d))[0]!.fix).toBe('kubectl --context kind-cluster01 -n istio-system rollout restart deployment istiod');
   });
 
   it('MF4041 / MF4043 during a root rotation: judged by the stage (its roots, its signing root); a cluster still on the stage before warns; a third root is still an error', async () => {
