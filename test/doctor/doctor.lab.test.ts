@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
+import { parse, parseDocument, stringify } from 'yaml';
 import type { DoctorReport, Finding, StatusReport } from '../../src/doctor/index.js';
 import { applyObject, deleteObject, execInPod, getObject, listObjects, type KubeObject } from '../../src/kube/index.js';
 import { labBinaryPaths } from '../../src/lab/index.js';
@@ -53,17 +53,23 @@ async function runCommand(command: string): Promise<void> {
     expect(r.code, r.stderr).toBe(0);
     return;
   }
-  // Anything else is a kubectl command line, run by a shell as the user would paste it, with the lab's kubectl and kubeconfig.
+  // Anything else is a kubectl command line.
   expect(words[0], command).toBe('kubectl');
-  const kubectl = labBinaryPaths().kubectl;
-  const r = spawnSync('bash', ['-c', command], { encoding: 'utf8', env: { ...process.env, PATH: `${dirname(kubectl)}:${process.env['PATH'] ?? ''}`, KUBECONFIG: t.lab.kubeconfig } });
-  expect(r.status, `${command}: ${r.stderr}`).toBe(0);
+  kubectl(command);
 }
 
-/** Breaks something, expects exactly `code` in `cluster` from `--check code`, runs its fix, expects the check to pass. */
-async function expectFoundAndFixed(code: string, cluster: string, breakIt: () => Promise<void>): Promise<Finding> {
+/** A kubectl command line, run by a shell as the user would paste it, with the lab's kubectl and kubeconfig; its output. */
+function kubectl(command: string): string {
+  const binary = labBinaryPaths().kubectl;
+  const r = spawnSync('bash', ['-c', command], { encoding: 'utf8', env: { ...process.env, PATH: `${dirname(binary)}:${process.env['PATH'] ?? ''}`, KUBECONFIG: t.lab.kubeconfig } });
+  expect(r.status, `${command}: ${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+/** Breaks something, expects exactly `code` in `cluster` from `--check code` (doctor given `args` too), runs its fix, expects the check to pass. */
+async function expectFoundAndFixed(code: string, cluster: string, breakIt: () => Promise<void>, args: string[] = []): Promise<Finding> {
   await breakIt();
-  const broken = await doctor('--check', code);
+  const broken = await doctor('--check', code, ...args);
   const found = problems(broken.report).filter((f) => f.code === code);
   expect(found.length, JSON.stringify(broken.report, null, 2)).toBeGreaterThan(0);
   expect(found.every((f) => f.cluster === cluster)).toBe(true);
@@ -71,7 +77,7 @@ async function expectFoundAndFixed(code: string, cluster: string, breakIt: () =>
   const fix = found[0]!.fix;
   expect(fix, 'the finding gives a fix').toBeTruthy();
   await runFix(fix!);
-  const fixed = await doctor('--check', code);
+  const fixed = await doctor('--check', code, ...args);
   expect(problems(fixed.report), JSON.stringify(fixed.report, null, 2)).toEqual([]);
   expect(fixed.code).toBe(0);
   return found[0]!;
@@ -98,7 +104,7 @@ describe('doctor and status on a freshly applied mesh', () => {
     expect(problems(r.report), JSON.stringify(r.report, null, 2)).toEqual([]);
     expect(r.code).toBe(0);
     const codes = new Set(r.report.clusters.flatMap((c) => c.findings.map((f) => f.code)));
-    for (const c of ['MF4001', 'MF4002', 'MF4013', 'MF4010', 'MF4011', 'MF4012', 'MF4020', 'MF4021', 'MF4022', 'MF4030', 'MF4033', 'MF4034', 'MF4035', 'MF4050', 'MF4040', 'MF4041', 'MF4042', 'MF4060', 'MF4061', 'MF4062', 'MF4063', 'MF4080']) expect(codes, c).toContain(c);
+    for (const c of ['MF4001', 'MF4002', 'MF4013', 'MF4010', 'MF4011', 'MF4012', 'MF4020', 'MF4021', 'MF4022', 'MF4030', 'MF4033', 'MF4034', 'MF4035', 'MF4050', 'MF4040', 'MF4041', 'MF4042', 'MF4043', 'MF4060', 'MF4061', 'MF4062', 'MF4063', 'MF4080']) expect(codes, c).toContain(c);
     // The sync view is istiod's own: the lab runs the real pilot-discovery in istiod's pod, asked through the exec API.
     const sync = r.report.clusters.find((c) => c.cluster === 'cluster01')!.findings.find((f) => f.code === 'MF4050')!;
     expect(sync.evidence).toMatch(/^istiod's \/debug\/clusterz \(pod istiod-[a-z0-9-]+\): cluster01, cluster02 synced$/);
@@ -260,6 +266,37 @@ describe('each check fails for real and its fix repairs it', () => {
     expect(report.clusters.find((c) => c.cluster === 'cluster01')!.findings.some((f) => f.code === 'MF4013' && f.severity === 'ok')).toBe(true);
     const status = await runCli('status', '-f', t.meshPath, '--kubeconfig', kubeconfig);
     expect(status.code).toBe(69);
+    // The context points elsewhere than the mesh file's apiServer: the fix given points it back, in the kubeconfig doctor read.
+    const fix = c2.findings[0]!.fix!;
+    expect(fix).toMatch(new RegExp(`^kubectl config set-cluster \\S+ --server=https://127\\.0\\.31\\.2:6443 --kubeconfig ${kubeconfig}$`));
+    await runFix(fix);
+    const fixed = await runCli('doctor', '-f', t.meshPath, '--kubeconfig', kubeconfig, '-o', 'json', '--check', 'MF4001');
+    expect(problems(JSON.parse(fixed.stdout) as DoctorReport), fixed.stdout).toEqual([]);
+    expect(fixed.code).toBe(0);
+  });
+
+  it("MF4002: doctor's credentials for cluster02 are a service account's that may read nothing; the fix given, run by the cluster's admin, grants read", async () => {
+    const kubeconfig = join(t.dir, 'reader.kubeconfig');
+    let token = '';
+    const f = await expectFoundAndFixed(
+      'MF4002',
+      'cluster02',
+      async () => {
+        await applyObject(k('cluster02'), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'doctor-reader', namespace: 'default' } });
+        token = kubectl('kubectl --context lab-cluster02 -n default create token doctor-reader').trim();
+        // The lab's kubeconfig with cluster02's user swapped for the service account's token.
+        const config = parse(await readFile(t.lab.kubeconfig, 'utf8')) as { contexts: { name: string; context: { user: string } }[]; users: { name: string; user: Record<string, string> }[] };
+        const user = config.contexts.find((c) => c.name === 'lab-cluster02')!.context.user;
+        config.users = config.users.map((u) => (u.name === user ? { name: u.name, user: { token } } : u));
+        await writeFile(kubeconfig, stringify(config), { mode: 0o600 });
+      },
+      ['--kubeconfig', kubeconfig],
+    );
+    expect(f.evidence).toMatch(/^reading refused \(403\): .*Secret\/istio-system\/cacerts/);
+    expect(f.fix).toContain('--user=system:serviceaccount:default:doctor-reader');
+    expect(JSON.stringify(f)).not.toContain(token);
+    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await deleteObject(k('cluster02'), { apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: 'meshfed-doctor-read' });
+    await deleteObject(k('cluster02'), { apiVersion: 'v1', kind: 'ServiceAccount', name: 'doctor-reader', namespace: 'default' });
   });
 
   it('MF4071: a Service with endpoints only in cluster01 and DNS proxying off warns in cluster02; DNS proxying in the mesh file, applied, clears it', async () => {
@@ -344,6 +381,77 @@ describe('each check fails for real and its fix repairs it', () => {
       runFix(`kubectl --context lab-cluster02 patch mutatingwebhookconfiguration istio-sidecar-injector --type json -p '[{"op":"replace","path":"/webhooks/0/clientConfig/service/path","value":"/inject/cluster/cluster09/net/network9"}]'`),
     );
     expect(f.evidence).toContain('/inject/cluster/cluster09/net/network9');
+  });
+
+  it("MF4011: istiod's mesh config names another trust domain; the fix (remove istiod so apply re-runs the install) restores it", async () => {
+    const cm = (await getObject(k('cluster01'), { apiVersion: 'v1', kind: 'ConfigMap', name: 'istio', namespace: NS }))!;
+    const data = cm['data'] as Record<string, string>;
+    expect(data['mesh']).toContain('trustDomain: cluster.local');
+    const f = await expectFoundAndFixed('MF4011', 'cluster01', () =>
+      applyObject(k('cluster01'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: NS }, data: { ...data, mesh: data['mesh']!.replace('trustDomain: cluster.local', 'trustDomain: other.example') } }).then(() => undefined),
+    );
+    expect(f.evidence).toBe('meshConfig.trustDomain=other.example, mesh file: cluster.local');
+  });
+
+  it("MF4042: an intermediate issued by meshfed's own CA for 10 days and shipped to cluster01 warns; the fix re-issues it and apply ships it", async () => {
+    const f = await expectFoundAndFixed('MF4042', 'cluster01', async () => {
+      await ensureTrust({ rootDir: join(t.dir, 'certs'), clusters: ['cluster01'], rotate: ['cluster01'], options: { intermediateValidityDays: 10, ...(t.mesh.spec.trust.keyAlgorithm ? { keyAlgorithm: t.mesh.spec.trust.keyAlgorithm } : {}) } });
+      await runFix(`meshfed apply -f ${t.meshPath}`);
+    });
+    expect(f.severity).toBe('warning');
+    expect(f.evidence).toMatch(/^intermediate expires in (9|10) day\(s\) \(notAfter [0-9T:.Z-]+\), under 30$/);
+    expect(f.fix).toBe(`meshfed certs -f ${t.meshPath} --rotate cluster01 && meshfed apply -f ${t.meshPath}`);
+  });
+
+  it("MF4043: cluster01's istiod signing with a root other than cacerts' (started on a foreign cacerts, then put back): both clusters' workloads get that root; the fix given restarts the istiod that writes both", async () => {
+    const c1 = k('cluster01');
+    const cacerts = { apiVersion: 'v1', kind: 'Secret', name: 'cacerts', namespace: NS };
+    const secret = (data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cacerts', namespace: NS }, type: 'Opaque', data });
+    const mine = (await getObject(c1, cacerts))!['data'] as Record<string, string>;
+    const other = await mkdtemp(join(tmpdir(), 'meshfed-foreign-root-'));
+    try {
+      await ensureTrust({ rootDir: other, clusters: ['cluster01'], options: { keyAlgorithm: 'ecdsa-p256' } });
+      const file = (n: string) => readFile(join(other, 'cluster01', n), 'utf8');
+      const foreign = Object.fromEntries(await Promise.all(['ca-cert.pem', 'ca-key.pem', 'root-cert.pem', 'cert-chain.pem'].map(async (n) => [n, encode(await file(n))] as const)));
+      const rootsGiven = async () => Promise.all(['cluster01', 'cluster02'].map(async (c) => ((await getObject(k(c), { apiVersion: 'v1', kind: 'ConfigMap', name: 'istio-ca-root-cert', namespace: NS }))?.['data'] as Record<string, string> | undefined)?.['root-cert.pem']));
+      await applyObject(c1, secret(foreign));
+      const pod = await istiodPod();
+      kubectl('kubectl --context lab-cluster01 -n istio-system rollout restart deployment istiod');
+      await eventually('the restarted istiod', async () => ((await istiodPod()) !== pod ? true : undefined), 30_000);
+      // The old pod did not hand over its lease: the new one writes the ConfigMaps once it lapses (30 s); removed here so the break need not wait.
+      await eventually('the old istiod gone', async () => ((await listObjects(c1, 'v1', 'Pod', { namespace: NS, labelSelector: 'app=istiod' })).some((p) => p.metadata.name === pod) ? undefined : true), 30_000);
+      await deleteObject(c1, { apiVersion: 'v1', kind: 'ConfigMap', name: 'istio-namespace-controller-election', namespace: NS });
+      const foreignRoot = decode(foreign['root-cert.pem']!);
+      await eventually("both clusters' istio-ca-root-cert hold the foreign root", async () => ((await rootsGiven()).every((r) => r === foreignRoot) ? true : undefined), 40_000);
+      // cacerts put back as it was; istiod keeps its CA (it takes no new root that neither holds nor is held by its own).
+      await applyObject(c1, secret(mine));
+      const broken = await doctor('--check', 'MF4043', '--check', 'MF4041');
+      const found = problems(broken.report);
+      expect(found.map((f) => `${f.code} ${f.cluster}`), JSON.stringify(broken.report, null, 2)).toEqual(['MF4043 cluster01', 'MF4043 cluster02']);
+      expect(broken.code).toBe(2);
+      const fixes = new Set(found.map((f) => f.fix));
+      expect([...fixes]).toEqual(['kubectl --context lab-cluster01 -n istio-system rollout restart deployment istiod']);
+      await runFix(found[0]!.fix!);
+      // The new istiod takes over the ConfigMaps once the old one's lease lapses (some 40 s in the lab).
+      await eventually('MF4043 ok', async () => {
+        const r = await doctor('--check', 'MF4043');
+        if (problems(r.report).length === 0 && r.code === 0) return true;
+        throw new Error(JSON.stringify(problems(r.report)));
+      }, 75_000, 2000);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it("MF4060: cluster02's east-west gateway Service deleted; apply re-creates it and the load balancer gives it an address", async () => {
+    await expectFoundAndFixed('MF4060', 'cluster02', () => deleteObject(k('cluster02'), { apiVersion: 'v1', kind: 'Service', name: 'istio-eastwestgateway', namespace: NS }).then(() => undefined));
+  });
+
+  it("MF4061: the remote's istiod endpoints pointed at another address; the fix re-installs the remote profile with remotePilotAddress", async () => {
+    const f = await expectFoundAndFixed('MF4061', 'cluster02', () =>
+      runFix(`kubectl --context lab-cluster02 -n istio-system patch endpointslice istiod --type json -p '[{"op":"replace","path":"/endpoints/0/addresses/0","value":"172.18.11.250"}]'`),
+    );
+    expect(f.evidence).toMatch(/^istiod endpoints 172\.18\.11\.250; cluster01's gateway: 172\.18\.11\.\d+$/);
   });
 
   it('after every repair, the whole doctor is clean again and status shows no drift', async () => {
