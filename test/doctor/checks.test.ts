@@ -138,7 +138,8 @@ describe('each judgement', () => {
     // The user known (a SelfSubjectReview): the fix grants it read, as kubectl commands.
     l(forbidden, 'cluster01').user = 'system:serviceaccount:default:reader';
     expect(problems(input(forbidden))[0]!.fix).toBe(
-      "kubectl --context kind-cluster01 create clusterrole meshfed-doctor-read --verb=get,list,watch --resource='*.*' && kubectl --context kind-cluster01 create clusterrolebinding meshfed-doctor-read --clusterrole=meshfed-doctor-read --user=system:serviceaccount:default:reader",
+      "kubectl --context kind-cluster01 create clusterrole meshfed-doctor-read --verb=get,list,watch --resource='*.*' --dry-run=client -o yaml | kubectl --context kind-cluster01 apply -f - && " +
+        'kubectl --context kind-cluster01 create clusterrolebinding meshfed-doctor-read-system-serviceaccount-default-reader --clusterrole=meshfed-doctor-read --user=system:serviceaccount:default:reader --dry-run=client -o yaml | kubectl --context kind-cluster01 apply -f -',
     );
   });
 

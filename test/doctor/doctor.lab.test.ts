@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseDocument, stringify } from 'yaml';
 import type { DoctorReport, Finding, StatusReport } from '../../src/doctor/index.js';
+import { readAllBindingName } from '../../src/doctor/checks/access.js';
 import { applyObject, deleteObject, execInPod, getObject, listObjects, type KubeObject } from '../../src/kube/index.js';
 import { labBinaryPaths } from '../../src/lab/index.js';
 import { ensureTrust } from '../../src/pki/index.js';
@@ -295,7 +296,10 @@ describe('each check fails for real and its fix repairs it', () => {
     expect(f.evidence).toMatch(/^reading refused \(403\): .*Secret\/istio-system\/cacerts/);
     expect(f.fix).toContain('--user=system:serviceaccount:default:doctor-reader');
     expect(JSON.stringify(f)).not.toContain(token);
-    for (const kind of ['ClusterRoleBinding', 'ClusterRole']) await deleteObject(k('cluster02'), { apiVersion: 'rbac.authorization.k8s.io/v1', kind, name: 'meshfed-doctor-read' });
+    // The fix can be run again: it applies, so nothing fails on "already exists".
+    await runFix(f.fix!);
+    await deleteObject(k('cluster02'), { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: readAllBindingName('system:serviceaccount:default:doctor-reader') });
+    await deleteObject(k('cluster02'), { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'meshfed-doctor-read' });
     await deleteObject(k('cluster02'), { apiVersion: 'v1', kind: 'ServiceAccount', name: 'doctor-reader', namespace: 'default' });
   });
 

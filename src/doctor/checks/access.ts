@@ -30,10 +30,17 @@ export const reachable = defineCheck({
   },
 });
 
-/** A ClusterRole to get, list and watch everything, bound to `user`: what doctor reads. */
+/**
+ * A ClusterRole to get, list and watch everything, bound to `user`: what doctor reads. Made by
+ * `create --dry-run | apply`, so running the fix again (or for a second user, whose binding has
+ * its own name) changes nothing that is already right instead of failing on "already exists".
+ */
 const READ_ALL = 'meshfed-doctor-read';
-const readAllFix = (context: string, user: string) =>
-  `kubectl --context ${context} create clusterrole ${READ_ALL} --verb=get,list,watch --resource='*.*' && kubectl --context ${context} create clusterrolebinding ${READ_ALL} --clusterrole=${READ_ALL} --user=${user}`;
+export const readAllBindingName = (user: string): string => `${READ_ALL}-${user.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '')}`.slice(0, 253);
+const readAllFix = (context: string, user: string) => {
+  const apply = (create: string) => `kubectl --context ${context} create ${create} --dry-run=client -o yaml | kubectl --context ${context} apply -f -`;
+  return `${apply(`clusterrole ${READ_ALL} --verb=get,list,watch --resource='*.*'`)} && ${apply(`clusterrolebinding ${readAllBindingName(user)} --clusterrole=${READ_ALL} --user=${user}`)}`;
+};
 
 /** MF4002: meshfed's own credentials are accepted and may read what doctor reads. */
 export const authorized = defineCheck({
