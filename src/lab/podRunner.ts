@@ -39,10 +39,27 @@ export function podNetworkChange(held: ReadonlyMap<string, string>, pod: PodLike
   return { ...(had ? { detach: had } : {}), ...(want ? { attach: want } : {}) };
 }
 
-export async function runPodRunnerForCluster(opts: PodRunnerOptions): Promise<void> {
+/** What the runner does with the list and each watch event of a cluster's Pods. */
+export interface PodRunnerHandlers {
+  onList(items: PodLike[]): Promise<void>;
+  onEvent(ev: WatchEvent<PodLike>): void;
+}
+
+export function podRunnerHandlers(opts: Omit<PodRunnerOptions, 'clients' | 'signal'>): PodRunnerHandlers {
   const held = new Map<string, string>();
+  // Pods refused an IP another pod still held: tried again once that pod lets it go, as a
+  // kubelet retries a sandbox it could not create (else such a pod would never run).
+  const waiting = new Map<string, PodLike>();
+  const retryWaiting = () => {
+    const free = [...waiting.values()].filter((p) => ![...held.values()].includes(runnablePodIP(p) ?? ''));
+    for (const p of free) {
+      waiting.delete(keyOf(p));
+      apply(p, false);
+    }
+  };
   const apply = (pod: PodLike, deleted: boolean) => {
     const k = keyOf(pod);
+    waiting.delete(k);
     const change = podNetworkChange(held, pod, deleted);
     try {
       if (change.detach) {
@@ -51,12 +68,14 @@ export async function runPodRunnerForCluster(opts: PodRunnerOptions): Promise<vo
         held.delete(k);
         opts.debug?.podDetached(pod.metadata.namespace, pod.metadata.name);
         opts.log(`${opts.node.name}: ${k}: namespace for ${change.detach} removed`);
+        retryWaiting();
       }
       if (change.attach) {
         // kwok may hand a new pod an IP another pod still holds (seen after kwok restarts).
         const clash = [...held.entries()].find(([other, ip]) => ip === change.attach && other !== k);
         if (clash) {
-          opts.log(`${opts.node.name}: ${k}: pod IP ${change.attach} is already held by ${clash[0]}; not attached`);
+          opts.log(`${opts.node.name}: ${k}: pod IP ${change.attach} is already held by ${clash[0]}; attached once it is free`);
+          waiting.set(k, pod);
           return;
         }
         const netns = opts.ops.attach(opts.node, change.attach);
@@ -69,12 +88,7 @@ export async function runPodRunnerForCluster(opts: PodRunnerOptions): Promise<vo
       opts.log(`${opts.node.name}: ${k}: ${(e as Error).message}`);
     }
   };
-  await runListWatch<PodLike>({
-    cluster: opts.node.name,
-    clients: opts.clients,
-    path: '/api/v1/pods',
-    signal: opts.signal,
-    log: opts.log,
+  return {
     onList: async (items) => {
       const listed = new Set(items.map(keyOf));
       for (const [k, ip] of [...held]) {
@@ -85,12 +99,27 @@ export async function runPodRunnerForCluster(opts: PodRunnerOptions): Promise<vo
         const [namespace, name] = k.split('/') as [string, string];
         opts.debug?.podDetached(namespace, name);
       }
+      waiting.clear();
       for (const p of items) apply(p, false);
+      retryWaiting();
       opts.log(`${opts.node.name}: watching Pods`);
     },
     onEvent: (ev: WatchEvent<PodLike>) => {
       if (ev.type === 'BOOKMARK') return;
       apply(ev.object, ev.type === 'DELETED');
     },
+  };
+}
+
+export async function runPodRunnerForCluster(opts: PodRunnerOptions): Promise<void> {
+  const handlers = podRunnerHandlers(opts);
+  await runListWatch<PodLike>({
+    cluster: opts.node.name,
+    clients: opts.clients,
+    path: '/api/v1/pods',
+    signal: opts.signal,
+    log: opts.log,
+    onList: handlers.onList,
+    onEvent: handlers.onEvent,
   });
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { LAB_ERROR_CODES, LabError } from '../../src/lab/index.js';
 import { imageRepository, labWorkloadOf, runnablePodIP, type PodLike } from '../../src/lab/images.js';
 import { fabricCommands, podCommands, podLinkName, podNetnsName, podNetworkPlan, podNetworkPrefix, routesScriptEnv } from '../../src/lab/podNetwork.js';
-import { podNetworkChange } from '../../src/lab/podRunner.js';
+import { podNetworkChange, podRunnerHandlers } from '../../src/lab/podRunner.js';
+import type { ClusterNode } from '../../src/lab/podNetwork.js';
 import { apiBridgeSocket, bridgeArg, parseBridgeArgs } from '../../src/lab/apiBridge.js';
 import { routesScriptDestinations } from '../../src/lab/routes.js';
 
@@ -126,6 +127,36 @@ describe('which pods the lab runs', () => {
     expect(podNetworkChange(held, pod('istio/app', { ip: '10.10.0.5' }), true)).toEqual({ detach: '10.10.0.5' });
     expect(podNetworkChange(new Map(), pod('registry.example/web:1', { ip: '10.10.0.7' }), false)).toEqual({});
     expect(runnablePodIP(pod('istio/app', { ip: '10.10.0.5', phase: 'Succeeded' }))).toBeUndefined();
+  });
+
+  it('a pod given an IP another pod still holds waits, and is attached and started once that pod lets the IP go', async () => {
+    const done: string[] = [];
+    const node = { name: 'cluster02' } as ClusterNode;
+    const h = podRunnerHandlers({
+      node,
+      log: () => undefined,
+      ops: {
+        attach: (_n, ip) => (done.push(`attach ${ip}`), `ns-${ip}`),
+        detach: (_n, ip) => void done.push(`detach ${ip}`),
+        run: (_n, p, netns) => void done.push(`run ${p.metadata.name} in ${netns}`),
+        stop: (_n, k) => void done.push(`stop ${k}`),
+      },
+    });
+    const named = (name: string, o: Parameters<typeof pod>[1]) => ({ ...pod('istio/app', o), metadata: { ...pod('istio/app', o).metadata, name } });
+    // kwok handed two running pods one IP (seen after kwok restarts): the first listed gets it
+    await h.onList([named('holder', { ip: '10.10.0.5' }), named('waiter', { ip: '10.10.0.5' })]);
+    expect(done).toEqual(['attach 10.10.0.5', 'run holder in ns-10.10.0.5']);
+    done.length = 0;
+    h.onEvent({ type: 'ADDED', object: named('other', { ip: '10.10.0.6' }) });
+    // the holder goes: its namespace is removed, then the waiting pod gets the IP and starts
+    h.onEvent({ type: 'DELETED', object: named('holder', { ip: '10.10.0.5' }) });
+    expect(done).toEqual(['attach 10.10.0.6', 'run other in ns-10.10.0.6', 'stop sample/holder', 'detach 10.10.0.5', 'attach 10.10.0.5', 'run waiter in ns-10.10.0.5']);
+    // a waiting pod that is deleted before its turn is never started
+    done.length = 0;
+    h.onEvent({ type: 'ADDED', object: named('late', { ip: '10.10.0.6' }) });
+    h.onEvent({ type: 'DELETED', object: named('late', { ip: '10.10.0.6' }) });
+    h.onEvent({ type: 'DELETED', object: named('other', { ip: '10.10.0.6' }) });
+    expect(done).toEqual(['stop sample/other', 'detach 10.10.0.6']);
   });
 });
 

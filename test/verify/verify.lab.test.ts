@@ -7,6 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyObject, deleteObject, getObject, listObjects, type KubeObject } from '../../src/kube/index.js';
 import { labRoutes } from '../../src/lab/index.js';
@@ -152,8 +154,18 @@ describe('meshfed verify in the lab', () => {
     for (const p of await listObjects(k2, 'v1', 'Pod', { namespace: 'istio-system', labelSelector: 'app=istiod' })) await deleteObject(k2, { apiVersion: 'v1', kind: 'Pod', namespace: 'istio-system', name: p.metadata.name });
     await eventually("cluster02's new istiod publishes the foreign root", async () => {
       const cm = await getObject(k2, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'istio-system', name: 'istio-ca-root-cert' });
-      return ((cm?.['data'] as Record<string, string> | undefined)?.['root-cert.pem'] ?? '').trim() === other.certPem.trim() ? true : undefined;
-    }, 120_000);
+      if (((cm?.['data'] as Record<string, string> | undefined)?.['root-cert.pem'] ?? '').trim() === other.certPem.trim()) return true;
+      // why not yet, for the failure message: istiod's pods and who holds the namespace controller's lock
+      const pods = await listObjects(k2, 'v1', 'Pod', { namespace: 'istio-system', labelSelector: 'app=istiod' });
+      const lock = await getObject(k2, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'istio-system', name: 'istio-namespace-controller-election' });
+      const holder = (lock?.metadata.annotations as Record<string, string> | undefined)?.['control-plane.alpha.kubernetes.io/leader'] ?? 'none';
+      throw new Error(`istiod pods ${JSON.stringify(pods.map((p) => [p.metadata.name, (p['status'] as { phase?: string } | undefined)?.phase, p.metadata.deletionTimestamp ?? '']))}; lock ${holder}; root-cert.pem still the mesh root`);
+    }, 120_000).catch((e: Error) => {
+      // what the lab's pod runner did with cluster02's istiod pods (once 35 s here; a CI run timed out)
+      const logs = join(l.lab.stateDir, 'logs');
+      const lines = readdirSync(logs).filter((f) => f.includes('pod-runner')).flatMap((f) => readFileSync(join(logs, f), 'utf8').split('\n'));
+      throw new Error(`${e.message}\npod runner: ${lines.filter((x) => x.includes('cluster02: istio-system/')).slice(-8).join('\n  ')}`);
+    });
     // the namespace is new, so cluster02's HelloWorld and client start with certificates of the foreign root
     const r = await verify('--requests', '20', '--settle', '15');
     expect(r.code, r.text).toBe(2);
